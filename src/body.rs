@@ -1,0 +1,188 @@
+//! The Updox JSON request body, as a sequence of parts: JSON text around each attachment's
+//! base64 content. The transport sends the parts as one `Blob`, so no single string or
+//! buffer ever holds the whole body (attachments can be tens of megabytes).
+
+use crate::validate::{Content, Sender, ValidMessage};
+use serde::Serialize;
+
+/// The Updox auth block; only sent when a caller explicitly allows browser credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Auth {
+    pub application_id: String,
+    pub application_password: String,
+    pub account_id: String,
+    pub user_id: String,
+}
+
+/// One piece of the body, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part<'a> {
+    Json(String),
+    /// Canonical base64 that the caller supplied.
+    Base64(&'a str),
+    /// The caller's blob number `n`, to be base64-encoded into the body.
+    Blob(usize),
+}
+
+fn json_string(s: &str) -> String {
+    // Serialising a &str cannot fail; the fallback keeps this panic-free regardless.
+    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+}
+
+/// Builds the parts of the body for `m`, with `auth` appended when given.
+pub fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
+    let mut out = Vec::with_capacity(2 + 2 * m.attachments.len());
+    let mut json = String::with_capacity(256 + m.text_message.len());
+    json.push_str("{\"to\":");
+    json.push_str(&json_string(&m.to));
+    json.push_str(",\"subject\":");
+    json.push_str(&json_string(&m.subject));
+    json.push_str(",\"textMessage\":");
+    json.push_str(&json_string(&m.text_message));
+    match &m.sender {
+        Sender::From(from) => {
+            json.push_str(",\"from\":");
+            json.push_str(&json_string(from));
+        }
+        Sender::Demographics(d) => {
+            json.push_str(",\"patientDemographics\":");
+            json.push_str(&serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
+        }
+    }
+    json.push_str(",\"attachments\":[");
+    for (i, a) in m.attachments.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str("{\"fileName\":");
+        json.push_str(&json_string(&a.file_name));
+        json.push_str(",\"mimeType\":");
+        json.push_str(&json_string(&a.mime_type));
+        json.push_str(",\"content\":\"");
+        out.push(Part::Json(std::mem::take(&mut json)));
+        out.push(match &a.content {
+            Content::Base64(s) => Part::Base64(s),
+            Content::Blob { blob, .. } => Part::Blob(*blob),
+        });
+        json.push_str("\"}");
+    }
+    json.push(']');
+    if let Some(auth) = auth {
+        json.push_str(",\"auth\":");
+        json.push_str(&serde_json::to_string(auth).unwrap_or_else(|_| "{}".into()));
+    }
+    json.push('}');
+    out.push(Part::Json(json));
+    out
+}
+
+/// Size in bytes of the body once every part is filled in (base64 of a blob of `n` bytes
+/// takes 4·⌈n/3⌉).
+pub fn body_len(parts: &[Part<'_>], m: &ValidMessage) -> u64 {
+    parts
+        .iter()
+        .map(|p| match p {
+            Part::Json(s) => s.len() as u64,
+            Part::Base64(s) => s.len() as u64,
+            Part::Blob(n) => m
+                .attachments
+                .iter()
+                .find_map(|a| match a.content {
+                    Content::Blob { blob, size } if blob == *n => Some(size.div_ceil(3) * 4),
+                    _ => None,
+                })
+                .unwrap_or(0),
+        })
+        .sum()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::patient::Demographics;
+    use crate::validate::ValidAttachment;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+
+    fn message() -> ValidMessage {
+        ValidMessage {
+            to: "test@direct.updoxqa.com".into(),
+            subject: "Résultats \"labo\"".into(),
+            text_message: "line1\nline2 </script>".into(),
+            sender: Sender::Demographics(Demographics {
+                patient_id: "100030".into(),
+                first_name: "Jane".into(),
+                middle_name: "".into(),
+                last_name: "Doe".into(),
+                date_of_birth: Some("1990-10-10".into()),
+                gender: Some("F".into()),
+                email_address: "".into(),
+            }),
+            attachments: vec![
+                ValidAttachment {
+                    file_name: "a.txt".into(),
+                    mime_type: "text/plain".into(),
+                    content: Content::Base64("aGk=".into()),
+                    size: 2,
+                },
+                ValidAttachment {
+                    file_name: "scan \"1\".pdf".into(),
+                    mime_type: "application/pdf".into(),
+                    content: Content::Blob { blob: 0, size: 4 },
+                    size: 4,
+                },
+            ],
+        }
+    }
+
+    /// Joins the parts the way the transport does, with `blob` as the content of blob 0.
+    fn assemble(parts: &[Part<'_>], blob: &[u8]) -> String {
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Json(s) => s.clone(),
+                Part::Base64(s) => s.to_string(),
+                Part::Blob(_) => STANDARD.encode(blob),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_make_updox_json() {
+        let m = message();
+        let parts = parts(&m, None);
+        let body = assemble(&parts, b"%PDF");
+        assert_eq!(body.len() as u64, body_len(&parts, &m));
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(v["to"], "test@direct.updoxqa.com");
+        assert_eq!(v["subject"], "Résultats \"labo\"");
+        assert_eq!(v["textMessage"], "line1\nline2 </script>");
+        assert_eq!(v["patientDemographics"]["dateOfBirth"], "1990-10-10");
+        assert_eq!(v["patientDemographics"]["middleName"], "");
+        assert_eq!(v["attachments"][0]["content"], "aGk=");
+        assert_eq!(v["attachments"][1]["content"], "JVBERg==");
+        assert_eq!(v["attachments"][1]["fileName"], "scan \"1\".pdf");
+        assert!(v.get("auth").is_none());
+        assert!(v.get("from").is_none());
+    }
+
+    #[test]
+    fn from_and_auth() {
+        let mut m = message();
+        m.sender = Sender::From("patient:7".into());
+        m.attachments.clear();
+        let auth = Auth {
+            application_id: "app".into(),
+            application_password: "pw".into(),
+            account_id: "acct".into(),
+            user_id: "user".into(),
+        };
+        let body = assemble(&parts(&m, Some(&auth)), b"");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(v["from"], "patient:7");
+        assert_eq!(v["attachments"], serde_json::json!([]));
+        assert_eq!(v["auth"]["applicationPassword"], "pw");
+        assert!(v.get("patientDemographics").is_none());
+    }
+}

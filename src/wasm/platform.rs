@@ -1,0 +1,71 @@
+//! What the module needs from its host, found through the global object so that it works
+//! in a page and in a Web Worker alike (there is no `window` in a worker).
+
+use crate::options::ResolvedUrl;
+use crate::patient::Day;
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(handler: &js_sys::Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(id: &JsValue);
+}
+
+fn global_prop(name: &str) -> Option<JsValue> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Today's date on the patient's device (birth dates are local dates).
+pub fn today() -> Day {
+    let d = js_sys::Date::new_0();
+    Day {
+        year: d.get_full_year(),
+        month: d.get_month() + 1,
+        day: d.get_date(),
+    }
+}
+
+/// A fresh random key for the `Idempotency-Key` header: 128 bits, hex.
+pub fn idempotency_key() -> Option<String> {
+    let crypto = global_prop("crypto")?.dyn_into::<web_sys::Crypto>().ok()?;
+    let mut bytes = [0u8; 16];
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// False only when the browser says it is offline.
+pub fn online() -> bool {
+    global_prop("navigator")
+        .and_then(|n| Reflect::get(&n, &JsValue::from_str("onLine")).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true)
+}
+
+/// Resolves `url` against the page's (or worker's) location.
+pub fn resolve_url(url: &str) -> Option<(String, ResolvedUrl)> {
+    let location = global_prop("location");
+    let href = location
+        .as_ref()
+        .and_then(|l| Reflect::get(l, &JsValue::from_str("href")).ok())
+        .and_then(|h| h.as_string());
+    let origin = location
+        .as_ref()
+        .and_then(|l| Reflect::get(l, &JsValue::from_str("origin")).ok())
+        .and_then(|o| o.as_string());
+    let parsed = match &href {
+        Some(base) => web_sys::Url::new_with_base(url, base).ok()?,
+        None => web_sys::Url::new(url).ok()?,
+    };
+    let resolved = ResolvedUrl {
+        scheme: parsed.protocol(),
+        host: parsed.hostname(),
+        same_origin: origin.is_some_and(|o| o == parsed.origin()),
+    };
+    Some((parsed.href(), resolved))
+}

@@ -1,0 +1,291 @@
+//! Encoding attachments and the HTTP exchange with the proxy.
+//!
+//! The body is one `Blob` made of parts — JSON text and base64 slices — so the browser
+//! uploads it without blocking the page, and no single string holds the whole body.
+
+use super::platform;
+use crate::body::{self, Auth, Part};
+use crate::encode::{encode_into, SLICE_BYTES};
+use crate::error::SendError;
+use crate::issue::{ValidationIssue, CODE_INVALID};
+use crate::response::{self, SendResult};
+use crate::validate::{Content, ValidMessage};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Blob, BlobPropertyBag, RequestCredentials};
+
+/// Updox's answers are a few hundred bytes; anything far larger is not Updox's.
+const MAX_RESPONSE_BYTES: f64 = 1024.0 * 1024.0;
+
+/// Calls the caller's progress callback; its exceptions are the caller's business.
+pub fn progress(cb: Option<&Function>, phase: &str, loaded: u64, total: u64) {
+    if let Some(cb) = cb {
+        let p = Object::new();
+        let _ = Reflect::set(&p, &"phase".into(), &phase.into());
+        let _ = Reflect::set(&p, &"loaded".into(), &(loaded as f64).into());
+        let _ = Reflect::set(&p, &"total".into(), &(total as f64).into());
+        let _ = cb.call1(&JsValue::UNDEFINED, &p);
+    }
+}
+
+/// Why reading a blob stopped early.
+pub enum ReadStop {
+    /// `between` asked to stop (cancelled).
+    Stopped,
+    /// The browser could not read the file, or it changed while being read.
+    Unreadable,
+}
+
+/// Reads `blob` (`size` bytes) in slices and hands the base64 of each to `sink`;
+/// `between(bytes_done)` runs after each slice and returns false to stop.
+pub async fn encode_blob(
+    blob: &Blob,
+    size: u64,
+    sink: &mut dyn FnMut(&[u8]),
+    between: &mut dyn FnMut(u64) -> bool,
+) -> Result<(), ReadStop> {
+    let mut input: Vec<u8> = Vec::new();
+    let mut out: Vec<u8> = Vec::new();
+    let mut offset = 0u64;
+    while offset < size {
+        let end = (offset + SLICE_BYTES as u64).min(size);
+        let slice = blob
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(|_| ReadStop::Unreadable)?;
+        // Awaiting the read yields to the event loop between slices.
+        let buf = JsFuture::from(slice.array_buffer())
+            .await
+            .map_err(|_| ReadStop::Unreadable)?;
+        let bytes = Uint8Array::new(&buf);
+        let n = bytes.length() as usize;
+        if n as u64 != end - offset {
+            return Err(ReadStop::Unreadable);
+        }
+        input.resize(n, 0);
+        bytes.copy_to(&mut input);
+        out.clear();
+        encode_into(&input, &mut out);
+        sink(&out);
+        offset = end;
+        if !between(offset) {
+            return Err(ReadStop::Stopped);
+        }
+    }
+    Ok(())
+}
+
+/// Everything about one exchange besides the message.
+pub struct Exchange {
+    pub url: String,
+    pub timeout_ms: f64,
+    pub headers: Vec<(String, String)>,
+    pub credentials: Option<String>,
+    pub signal: Option<AbortSignal>,
+    pub on_progress: Option<Function>,
+    pub auth: Option<Auth>,
+    pub idempotency_key: String,
+}
+
+/// Our own AbortController, fired by the caller's signal or by the timeout; the flags say
+/// which one fired. Dropping it removes the listener and the timer.
+struct Cancel {
+    controller: AbortController,
+    caller: Option<AbortSignal>,
+    timed_out: Rc<Cell<bool>>,
+    on_caller_abort: Option<Closure<dyn FnMut()>>,
+    timer: Option<(JsValue, Closure<dyn FnMut()>)>,
+}
+
+impl Cancel {
+    fn new(caller: Option<AbortSignal>) -> Result<Cancel, SendError> {
+        let controller = AbortController::new().map_err(|_| SendError::network(false))?;
+        let mut cancel = Cancel {
+            controller,
+            caller,
+            timed_out: Rc::new(Cell::new(false)),
+            on_caller_abort: None,
+            timer: None,
+        };
+        if let Some(signal) = &cancel.caller {
+            let ours = cancel.controller.clone();
+            let cb = Closure::<dyn FnMut()>::new(move || ours.abort());
+            if signal
+                .add_event_listener_with_callback("abort", cb.as_ref().unchecked_ref())
+                .is_ok()
+            {
+                cancel.on_caller_abort = Some(cb);
+            }
+        }
+        Ok(cancel)
+    }
+
+    fn start_timer(&mut self, ms: f64) {
+        let ours = self.controller.clone();
+        let flag = self.timed_out.clone();
+        let cb = Closure::<dyn FnMut()>::new(move || {
+            flag.set(true);
+            ours.abort();
+        });
+        let id = platform::set_timeout(cb.as_ref().unchecked_ref(), ms);
+        self.timer = Some((id, cb));
+    }
+
+    fn caller_aborted(&self) -> bool {
+        self.caller.as_ref().is_some_and(|s| s.aborted())
+    }
+
+    /// The error for a failure while cancelled (or a plain network failure otherwise).
+    fn failure(&self, timeout_ms: f64) -> SendError {
+        if self.timed_out.get() {
+            SendError::timeout(timeout_ms)
+        } else if self.caller_aborted() {
+            SendError::aborted()
+        } else {
+            SendError::network(!platform::online())
+        }
+    }
+}
+
+impl Drop for Cancel {
+    fn drop(&mut self) {
+        if let Some((id, _)) = &self.timer {
+            platform::clear_timeout(id);
+        }
+        if let (Some(signal), Some(cb)) = (&self.caller, &self.on_caller_abort) {
+            let _ =
+                signal.remove_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
+        }
+    }
+}
+
+fn unreadable(index: usize) -> SendError {
+    SendError::validation(vec![ValidationIssue::new(
+        format!("attachments[{index}]"),
+        CODE_INVALID,
+        "The file could not be read. It may have been moved or changed; please attach it again.",
+    )])
+}
+
+/// Builds the body parts: JSON strings, pre-encoded base64, and encoded blob slices.
+async fn body_parts(
+    m: &ValidMessage,
+    blobs: &[Blob],
+    x: &Exchange,
+    cancel: &Cancel,
+) -> Result<Array, SendError> {
+    let parts = body::parts(m, x.auth.as_ref());
+    let total = m.attachment_bytes();
+    let mut done = 0u64;
+    let out = Array::new();
+    // Content parts come in the order of the attachments.
+    let mut attachments = m.attachments.iter().enumerate();
+    progress(x.on_progress.as_ref(), "encoding", 0, total);
+    for part in &parts {
+        let Part::Json(json) = part else {
+            let (index, a) = attachments.next().ok_or_else(|| unreadable(0))?;
+            match &a.content {
+                Content::Base64(s) => {
+                    out.push(&JsValue::from_str(s));
+                }
+                Content::Blob { blob, size } => {
+                    let blob = blobs.get(*blob).ok_or_else(|| unreadable(index))?;
+                    let start = done;
+                    let mut sink = |piece: &[u8]| {
+                        out.push(&Uint8Array::from(piece));
+                    };
+                    let mut between = |read: u64| {
+                        progress(x.on_progress.as_ref(), "encoding", start + read, total);
+                        !cancel.caller_aborted()
+                    };
+                    match encode_blob(blob, *size, &mut sink, &mut between).await {
+                        Ok(()) => {}
+                        Err(_) if cancel.caller_aborted() => return Err(SendError::aborted()),
+                        Err(ReadStop::Stopped) => return Err(SendError::aborted()),
+                        Err(ReadStop::Unreadable) => return Err(unreadable(index)),
+                    }
+                }
+            }
+            done += a.size;
+            progress(x.on_progress.as_ref(), "encoding", done, total);
+            continue;
+        };
+        out.push(&JsValue::from_str(json));
+        if cancel.caller_aborted() {
+            return Err(SendError::aborted());
+        }
+    }
+    Ok(out)
+}
+
+fn credentials_mode(s: &str) -> RequestCredentials {
+    match s {
+        "omit" => RequestCredentials::Omit,
+        "include" => RequestCredentials::Include,
+        _ => RequestCredentials::SameOrigin,
+    }
+}
+
+/// Sends `m` (whose File/Blob attachments are `blobs`) and maps the answer.
+/// One call makes at most one request: a send is not idempotent, so nothing retries.
+pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendResult, SendError> {
+    let mut cancel = Cancel::new(x.signal.clone())?;
+    if cancel.caller_aborted() {
+        return Err(SendError::aborted());
+    }
+    let parts = body_parts(m, blobs, &x, &cancel).await?;
+    let bag = BlobPropertyBag::new();
+    bag.set_type("application/json");
+    let body = Blob::new_with_blob_sequence_and_options(&parts, &bag)
+        .map_err(|_| SendError::local("The message could not be prepared for sending."))?;
+    drop(parts);
+    let body_len = body.size() as u64;
+
+    let mut request = gloo_net::http::Request::post(&x.url)
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", &x.idempotency_key)
+        .abort_signal(Some(&cancel.controller.signal()));
+    for (name, value) in &x.headers {
+        request = request.header(name, value);
+    }
+    if let Some(c) = &x.credentials {
+        request = request.credentials(credentials_mode(c));
+    }
+    let request = request
+        .body(body)
+        .map_err(|_| SendError::local("The message could not be prepared for sending."))?;
+
+    if cancel.caller_aborted() {
+        return Err(SendError::aborted());
+    }
+    progress(x.on_progress.as_ref(), "sending", 0, body_len);
+    cancel.start_timer(x.timeout_ms);
+    let response = request
+        .send()
+        .await
+        .map_err(|_| cancel.failure(x.timeout_ms))?;
+    progress(x.on_progress.as_ref(), "sending", body_len, body_len);
+    let status = response.status();
+    let declared = response
+        .headers()
+        .get("content-length")
+        .and_then(|l| l.trim().parse::<f64>().ok());
+    if declared.is_some_and(|l| l > MAX_RESPONSE_BYTES) {
+        cancel.controller.abort();
+        return Err(SendError::protocol(status, None, None));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|_| cancel.failure(x.timeout_ms))?;
+    if text.len() as f64 > MAX_RESPONSE_BYTES {
+        return Err(SendError::protocol(status, None, None));
+    }
+    let result = response::map(status, &text, m.sender.field());
+    if result.is_ok() {
+        progress(x.on_progress.as_ref(), "done", body_len, body_len);
+    }
+    result
+}

@@ -1,0 +1,163 @@
+// A loopback HTTP server that answers like a proxy in trouble: every fault the module must
+// survive, chosen by the request path. Used by the Rust browser tests (through
+// UPDOX_TEST_SERVER) and by the Node fault suites. CORS is open, since the test page is
+// served from another port.
+//
+//   /ok                 Updox's documented success answer
+//   /echo               success; the request (headers, body) is kept for GET /last
+//   /updox/NNNN         HTTP 200, successful:false, responseCode NNNN (4650 carries a reason)
+//   /http/SSS           HTTP SSS with a small JSON error
+//   /html500            HTTP 500 with an HTML page
+//   /empty /notjson /truncated /wrongshape /inconsistent /reverse-inconsistent
+//   /hang               reads the body, never answers
+//   /stall-body         sends headers and half a body, then stalls
+//   /close-mid-body     sends headers and half a body, then destroys the socket
+//   /reset              destroys the socket before answering
+//   /huge               a 50 MB answer
+//   /slow/MS            success after MS milliseconds
+//   GET /last           the last request to /echo: {method, headers, body}
+//   GET /count          how many POSTs arrived (all paths)
+//   GET /closed-port    a loopback port where nothing listens
+import http from 'node:http';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const SAMPLE = readFileSync(new URL('../fixtures/updox-sample-response.json', import.meta.url), 'utf8');
+
+function cors(res) {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Headers', '*');
+  res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS');
+  res.setHeader('Access-Control-Expose-Headers', '*');
+}
+
+function json(res, status, body) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function closedPort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export async function startFaultServer({ port = 0 } = {}) {
+  let last = null;
+  let posts = 0;
+  const hanging = new Set();
+  const server = http.createServer(async (req, res) => {
+    cors(res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      return res.end();
+    }
+    const url = new URL(req.url, 'http://x');
+    const path = url.pathname;
+    if (req.method === 'GET') {
+      if (path === '/last') return json(res, 200, last ?? {});
+      if (path === '/count') return json(res, 200, { posts });
+      if (path === '/closed-port') return json(res, 200, { port: await closedPort() });
+      return json(res, 404, { error: 'not_found' });
+    }
+    posts += 1;
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = Buffer.concat(chunks).toString('utf8');
+    let m;
+    if (path === '/ok') return json(res, 200, SAMPLE);
+    if (path === '/echo') {
+      last = { method: req.method, headers: req.headers, body };
+      return json(res, 200, SAMPLE);
+    }
+    if ((m = path.match(/^\/updox\/(\d+)$/))) {
+      const code = Number(m[1]);
+      return json(res, 200, {
+        successful: false,
+        responseCode: code,
+        responseMessage: `Failure ${code}`,
+        reason: code === 4650 ? 'The receiving HISP rejected the message' : null,
+      });
+    }
+    if ((m = path.match(/^\/http\/(\d{3})$/))) {
+      return json(res, Number(m[1]), { error: 'test', message: `HTTP ${m[1]}` });
+    }
+    if ((m = path.match(/^\/slow\/(\d+)$/))) {
+      return setTimeout(() => json(res, 200, SAMPLE), Number(m[1]));
+    }
+    switch (path) {
+      case '/html500':
+        res.writeHead(500, { 'Content-Type': 'text/html' });
+        return res.end('<!doctype html><title>500</title><h1>Internal Server Error</h1>');
+      case '/empty':
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 0 });
+        return res.end();
+      case '/notjson':
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        return res.end('OK');
+      case '/truncated':
+        return json(res, 200, SAMPLE.slice(0, 40));
+      case '/wrongshape':
+        return json(res, 200, [{ successful: true }]);
+      case '/inconsistent':
+        return json(res, 200, { successful: true, responseCode: 4060, responseMessage: 'x' });
+      case '/reverse-inconsistent':
+        return json(res, 200, { successful: false, responseCode: 2000, responseMessage: 'OK' });
+      case '/hang':
+        hanging.add(res);
+        return;
+      case '/stall-body':
+      case '/close-mid-body': {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': SAMPLE.length });
+        res.write(SAMPLE.slice(0, 30));
+        if (path === '/close-mid-body') setTimeout(() => res.socket?.destroy(), 50);
+        else hanging.add(res);
+        return;
+      }
+      case '/reset':
+        return req.socket.destroy();
+      case '/huge': {
+        const size = 50 * 1000 * 1000;
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': size });
+        const block = Buffer.alloc(1 << 20, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < size) {
+            const n = Math.min(block.length, size - sent);
+            sent += n;
+            if (!res.write(n === block.length ? block : block.subarray(0, n))) return res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('close', () => { sent = size; });
+        return pump();
+      }
+      default:
+        return json(res, 404, { error: 'not_found' });
+    }
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    close: () =>
+      new Promise((r) => {
+        for (const res of hanging) res.socket?.destroy();
+        server.closeAllConnections?.();
+        server.close(r);
+      }),
+  };
+}
+
+// `node tests/support/fault-server.mjs` prints the URL and serves until killed.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const s = await startFaultServer();
+  console.log(s.url);
+  const stop = () => s.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
