@@ -59,7 +59,7 @@ step "wasm-pack test --headless --chrome" rust_counts \
   bash scripts/wasm-browser-tests.sh
 step "build pkg (wasm-pack build --target web --release)" none bash scripts/build.sh
 step "node/playwright tests" node_counts \
-  node --test --test-concurrency=1 --test-reporter=spec tests/
+  node --test --test-concurrency=1 --test-timeout=180000 --test-force-exit --test-reporter=spec tests/
 
 echo
 if [ ${#FAILED_STEPS[@]} -gt 0 ]; then

@@ -216,7 +216,7 @@ mod tests {
         #[test]
         fn round_trip(bytes in proptest::collection::vec(any::<u8>(), 0..3000)) {
             let enc = STANDARD.encode(&bytes);
-            let got = normalize_base64(&enc).map_err(|e| TestCaseError::fail(e))?;
+            let got = normalize_base64(&enc).map_err(TestCaseError::fail)?;
             prop_assert_eq!(got.decoded_len, bytes.len() as u64);
             prop_assert_eq!(STANDARD.decode(&got.canonical).ok(), Some(bytes));
         }
