@@ -1,0 +1,373 @@
+// Mock Updox: `POST /api/io/PatientDirectMessageSend`, answered the way Updox documents it
+// (HTTP 200 and a JSON envelope `{successful, responseCode, responseMessage, ...}`), for the
+// demo, the tests and the benchmark. Plain node:http, no framework, loopback only.
+//
+// Checks, in this order (first failure wins):
+//   4000  body is not a JSON object
+//   4010  auth.applicationId / auth.applicationPassword wrong or missing
+//   4011  auth.accountId wrong          4012  auth.userId wrong
+//   4060  `to` missing or not a string, `from` not "patient:{id}", attachments malformed
+//   4640  `to` is not a syntactically valid Direct address
+//   4652  neither `from` ("patient:{id}") nor `patientDemographics` given
+//   4060  attachment content is not base64 (whitespace is tolerated, as in Updox's sample)
+//   4020  decoded attachments larger than `maxAttachmentBytes` (default 30 MiB)
+// then the failure hooks below, chosen by the local part of `to` (case-insensitive):
+//
+//   fail-NNNN@…        successful:false, responseCode NNNN (any 4 digits; 4650 has a `reason`)
+//   slow-MS@…          success after MS milliseconds (max 120000)
+//   malformed@…        HTTP 200, Content-Type JSON, body that is not JSON
+//   empty@…            HTTP 200 with an empty body
+//   truncated@…        HTTP 200 with JSON cut in the middle
+//   inconsistent@…     successful:true but responseCode 4060
+//   inconsistent-false@…  successful:false but responseCode 2000
+//   http-NNN@…         HTTP status NNN (100 < NNN < 600) with a small HTML page
+//
+// Only successful sends (including slow-MS ones) are recorded as messages; a slow send is
+// recorded even if the caller went away meanwhile (Updox would have sent it).
+//
+// Inspection (loopback clients with a loopback Host header only; others get 404):
+//   GET    /__mock/messages   JSON array of recorded messages (parsed body with auth,
+//                             Idempotency-Key header, decoded attachments: fileName,
+//                             mimeType, size, sha256 hex, content as canonical base64)
+//   DELETE /__mock/messages   forget messages and request counts
+//   GET    /__mock/requests   {count, requests: [{method, path, status}]} of every other
+//                             request received (inspection requests are not counted)
+import http from 'node:http';
+import { createHash } from 'node:crypto';
+
+export const DEMO_AUTH = Object.freeze({
+  applicationId: 'demo-app',
+  applicationPassword: 'demo-password',
+  accountId: 'demo-account',
+  userId: 'demo-user',
+});
+
+const MiB = 1024 * 1024;
+
+/** Response messages for codes, as the Updox wiki words them (paraphrased). */
+export const RESPONSE_MESSAGES = Object.freeze({
+  2000: 'OK',
+  4000: 'Bad Request',
+  4010: 'Unauthorized',
+  4011: 'Unauthorized: account does not exist or is inactive',
+  4012: 'Unauthorized: user does not exist or is inactive',
+  4013: 'No token found',
+  4014: 'Unauthorized',
+  4020: 'Bad Request: request likely too large',
+  4060: 'Request validation error',
+  4640: 'Invalid direct address',
+  4641: 'Sending user has no direct address configured',
+  4642: 'Identity verification required to send to this address',
+  4650: 'Direct send failed',
+  4651: 'Send failed and/or invalid direct address',
+  4652: 'Either from or patientDemographics is required',
+  5000: 'An unknown error has occurred',
+  5100: 'An unknown server error has occurred',
+  5110: 'An unknown server error has occurred',
+});
+
+/** The failure hooks, by recipient local part (see the comment at the top). */
+export const FAILURE_HOOKS = Object.freeze([
+  { localPart: 'fail-NNNN', effect: 'HTTP 200, successful:false, responseCode NNNN (4650 adds reason)' },
+  { localPart: 'slow-MS', effect: 'success after MS milliseconds (max 120000)' },
+  { localPart: 'malformed', effect: 'HTTP 200 with a body that is not JSON' },
+  { localPart: 'empty', effect: 'HTTP 200 with an empty body' },
+  { localPart: 'truncated', effect: 'HTTP 200 with truncated JSON' },
+  { localPart: 'inconsistent', effect: 'successful:true with responseCode 4060' },
+  { localPart: 'inconsistent-false', effect: 'successful:false with responseCode 2000' },
+  { localPart: 'http-NNN', effect: 'HTTP status NNN with an HTML page' },
+]);
+
+export const HOOK_REASON_4650 = 'Simulated: the recipient HISP rejected the message';
+
+/** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
+export function isLoopbackAddress(address) {
+  if (typeof address !== 'string') return false;
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+/** True when the Host header names loopback (guards the inspection route from DNS rebinding). */
+export function isLoopbackHost(host) {
+  if (typeof host !== 'string') return false;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || isLoopbackAddress(name);
+}
+
+/** The inspection route's access check: loopback peer and loopback Host header. */
+export function isInspectionAllowed(req) {
+  return isLoopbackAddress(req.socket?.remoteAddress) && isLoopbackHost(req.headers?.host);
+}
+
+const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Direct address syntax: dot-atom local part, DNS domain of 2+ LDH labels, <= 254 chars. */
+export function isValidDirectAddress(address) {
+  if (typeof address !== 'string' || address.length > 254) return false;
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return false;
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (local.length > 64 || !local.split('.').every((atom) => ATEXT.test(atom))) return false;
+  const labels = domain.split('.');
+  return labels.length >= 2 && labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels.at(-1));
+}
+
+/** Decodes base64 that may contain whitespace; null when it is not valid base64. */
+export function decodeBase64(text) {
+  if (typeof text !== 'string') return null;
+  const clean = text.replace(/[ \t\r\n]+/g, '');
+  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return null;
+  return Buffer.from(clean, 'base64');
+}
+
+const envelope = (code, extra = {}) => ({
+  successful: code === 2000,
+  responseMessage: RESPONSE_MESSAGES[code] ?? 'Simulated failure',
+  responseCode: code,
+  ...extra,
+});
+
+/**
+ * Builds the mock. Options: applicationId, applicationPassword, accountId, userId (demo
+ * defaults), maxAttachmentBytes (30 MiB decoded), maxBodyBytes (64 MiB raw), basePath
+ * ('/api/io'), firstMessageId, firstContactId.
+ */
+export function createMockUpdox(options = {}) {
+  const auth = {
+    applicationId: options.applicationId ?? DEMO_AUTH.applicationId,
+    applicationPassword: options.applicationPassword ?? DEMO_AUTH.applicationPassword,
+    accountId: options.accountId ?? DEMO_AUTH.accountId,
+    userId: options.userId ?? DEMO_AUTH.userId,
+  };
+  const maxAttachmentBytes = options.maxAttachmentBytes ?? 30 * MiB;
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * MiB;
+  const sendPath = `${options.basePath ?? '/api/io'}/PatientDirectMessageSend`;
+  const firstMessageId = options.firstMessageId ?? 249600;
+  const firstContactId = options.firstContactId ?? 227161;
+
+  let messages = [];
+  let requests = [];
+  let nextMessageId = firstMessageId;
+  let nextContactId = firstContactId;
+  const contactIds = new Map(); // recipient address -> contact id (stable, like Updox)
+  const patientIds = new Map(); // patient key -> patient account id
+
+  const timers = new Set(); // pending slow-MS answers, cancelled by close()
+  const sleep = (ms) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timer.cancel = () => reject(new Error('mock closed'));
+      timers.add(timer);
+    });
+  function close() {
+    for (const timer of timers) {
+      clearTimeout(timer);
+      timer.cancel();
+    }
+    timers.clear();
+  }
+
+  const idFor = (map, key) => {
+    if (!map.has(key)) map.set(key, nextContactId++);
+    return map.get(key);
+  };
+
+  function reset() {
+    messages = [];
+    requests = [];
+  }
+
+  /** Validates the parsed body; returns {code, message?} for a failure or {attachments}. */
+  function check(body) {
+    const a = body.auth;
+    if (!a || typeof a !== 'object') return { code: 4010 };
+    if (a.applicationId !== auth.applicationId || a.applicationPassword !== auth.applicationPassword) {
+      return { code: 4010 };
+    }
+    if (a.accountId !== auth.accountId) return { code: 4011 };
+    if (a.userId !== auth.userId) return { code: 4012 };
+    if (typeof body.to !== 'string') return { code: 4060, message: 'to: required' };
+    if (body.from !== undefined && body.from !== null) {
+      if (typeof body.from !== 'string' || !/^patient:\S+$/.test(body.from)) {
+        return { code: 4060, message: 'from: must be patient:{patientId}' };
+      }
+    }
+    if (body.attachments !== undefined && !Array.isArray(body.attachments)) {
+      return { code: 4060, message: 'attachments: must be an array' };
+    }
+    if (!isValidDirectAddress(body.to)) return { code: 4640 };
+    const demographics = body.patientDemographics;
+    if (!body.from && (!demographics || typeof demographics !== 'object')) return { code: 4652 };
+    const attachments = [];
+    let total = 0;
+    for (const [i, att] of (body.attachments ?? []).entries()) {
+      if (!att || typeof att !== 'object' || typeof att.fileName !== 'string' || typeof att.mimeType !== 'string') {
+        return { code: 4060, message: `attachments[${i}]: fileName and mimeType required` };
+      }
+      const bytes = decodeBase64(att.content);
+      if (!bytes) return { code: 4060, message: `attachments[${i}].content: not base64` };
+      total += bytes.length;
+      attachments.push({
+        fileName: att.fileName,
+        mimeType: att.mimeType,
+        size: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        content: bytes.toString('base64'),
+      });
+    }
+    if (total > maxAttachmentBytes) return { code: 4020 };
+    return { attachments };
+  }
+
+  function send(res, status, body, type = 'application/json; charset=utf-8') {
+    const data = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(data) });
+    res.end(data);
+  }
+
+  function record(body, req, attachments) {
+    const patientKey = body.from || `demographics:${body.patientDemographics?.patientId ?? ''}`;
+    const answer = envelope(2000, {
+      recipient: `contact:${idFor(contactIds, body.to.toLowerCase())}`,
+      name: body.to,
+      directAddress: body.to,
+      reason: null,
+      messageId: nextMessageId++,
+      patientDirectAddress: `ptacct+${idFor(patientIds, patientKey)}@direct.updoxqa.com`,
+    });
+    messages.push({
+      messageId: answer.messageId,
+      receivedAt: new Date().toISOString(),
+      idempotencyKey: req.headers['idempotency-key'] ?? null,
+      body,
+      attachments,
+      response: answer,
+    });
+    return answer;
+  }
+
+  async function answerSend(req, res, raw) {
+    let body;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      body = null;
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return send(res, 200, envelope(4000));
+    const verdict = check(body);
+    if (verdict.code) {
+      const extra = verdict.message ? { responseMessage: `${RESPONSE_MESSAGES[verdict.code]}: ${verdict.message}` } : {};
+      return send(res, 200, envelope(verdict.code, extra));
+    }
+    const local = body.to.slice(0, body.to.lastIndexOf('@')).toLowerCase();
+    let m;
+    if ((m = /^fail-(\d{4})$/.exec(local))) {
+      const code = Number(m[1]);
+      return send(res, 200, envelope(code, code === 4650 ? { reason: HOOK_REASON_4650 } : {}));
+    }
+    if ((m = /^http-(\d{3})$/.exec(local)) && Number(m[1]) > 100 && Number(m[1]) < 600) {
+      return send(res, Number(m[1]), '<!doctype html><title>Error</title><h1>Simulated error</h1>', 'text/html');
+    }
+    if (local === 'malformed') return send(res, 200, '<html>this is not JSON</html>');
+    if (local === 'empty') return send(res, 200, '');
+    if (local === 'truncated') return send(res, 200, '{"successful":true,"responseCode":20');
+    if (local === 'inconsistent') return send(res, 200, { ...envelope(4060), successful: true });
+    if (local === 'inconsistent-false') return send(res, 200, { ...envelope(2000), successful: false });
+    if ((m = /^slow-(\d{1,6})$/.exec(local))) await sleep(Math.min(Number(m[1]), 120000));
+    const answer = record(body, req, verdict.attachments);
+    if (!res.destroyed) send(res, 200, answer);
+  }
+
+  function readBody(req) {
+    return new Promise((resolve, reject) => {
+      const chunks = [];
+      let size = 0;
+      req.on('data', (chunk) => {
+        size += chunk.length;
+        if (size <= maxBodyBytes) chunks.push(chunk);
+      });
+      req.on('end', () => resolve(size > maxBodyBytes ? null : Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  }
+
+  async function handler(req, res) {
+    const path = new URL(req.url, 'http://mock').pathname;
+    if (path.startsWith('/__mock/')) {
+      if (!isInspectionAllowed(req)) return send(res, 404, { error: 'not_found' });
+      if (path === '/__mock/messages' && req.method === 'GET') return send(res, 200, messages);
+      if (path === '/__mock/messages' && req.method === 'DELETE') {
+        reset();
+        return send(res, 200, { reset: true });
+      }
+      if (path === '/__mock/requests' && req.method === 'GET') {
+        return send(res, 200, { count: requests.length, requests });
+      }
+      return send(res, 404, { error: 'not_found' });
+    }
+    const entry = { method: req.method, path, status: 0 };
+    requests.push(entry);
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+    });
+    if (path !== sendPath) {
+      req.resume();
+      return send(res, 404, { error: 'not_found' });
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      res.setHeader('Allow', 'POST');
+      return send(res, 405, { error: 'method_not_allowed' });
+    }
+    try {
+      const raw = await readBody(req);
+      if (raw === null) return send(res, 200, envelope(4020));
+      await answerSend(req, res, raw);
+    } catch {
+      if (!res.headersSent && !res.destroyed) send(res, 200, envelope(5000));
+    }
+  }
+
+  return {
+    handler,
+    messages: () => structuredClone(messages),
+    requests: () => structuredClone(requests),
+    reset,
+    close,
+    options: { ...auth, maxAttachmentBytes, sendPath },
+  };
+}
+
+/** Starts the mock on host:port (port 0 = a free one). */
+export async function startMockUpdox({ port = 0, host = '127.0.0.1', ...options } = {}) {
+  const mock = createMockUpdox(options);
+  const server = http.createServer((req, res) => {
+    mock.handler(req, res);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const { port: actual } = server.address();
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  return {
+    url,
+    baseUrl: `${url}${options.basePath ?? '/api/io'}`,
+    inspectUrl: `${url}/__mock/messages`,
+    server,
+    messages: mock.messages,
+    requests: mock.requests,
+    reset: mock.reset,
+    close: () =>
+      new Promise((resolve) => {
+        mock.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,191 @@
+// Several proxy instances share one Redis idempotency store: a key sent to two instances at
+// once still makes one Updox message; Redis down means 503 (never an unguarded send).
+import test, { before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRedisIdempotencyStore } from '../server/idempotency-redis.mjs';
+import { startMockUpdox } from '../server/mock-updox.mjs';
+import { bodyFingerprint, idempotencyStoreKey, startProxy } from '../server/proxy.mjs';
+import { freePort, messageBody, postJson, sleep } from './helpers/http.mjs';
+import { hasRedisServer, startRedis } from './helpers/redis.mjs';
+
+if (!hasRedisServer()) {
+  throw new Error('redis-server not found: run scripts/setup.sh (apt-get install -y redis-server)');
+}
+
+let redis;
+let mock;
+let keyCounter = 0;
+const newKey = () => `redis-key-${process.pid}-${Date.now()}-${++keyCounter}`;
+const sendPosts = () => mock.requests().filter((r) => r.method === 'POST').length;
+
+before(async () => {
+  redis = await startRedis();
+  mock = await startMockUpdox();
+});
+after(async () => {
+  await mock.close();
+  await redis.stop();
+});
+beforeEach(() => mock.reset());
+
+/** A proxy instance using the shared Redis (the way UPDOX_IDEMPOTENCY_REDIS_URL selects it). */
+const instance = (env = {}, options = {}) =>
+  startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: redis.url, ...env }, baseUrl: mock.baseUrl, quiet: true, ...options });
+
+test('two instances, one key sent to both at once: one message, the same answer for both', async () => {
+  const [a, b] = await Promise.all([instance(), instance()]);
+  try {
+    assert.equal((await a.handler.store()).kind, 'redis');
+    const key = newKey();
+    const body = messageBody({ to: 'slow-150@direct.example.org' });
+    const [ra, rb] = await Promise.all([
+      postJson(a.routeUrl, body, { 'Idempotency-Key': key }),
+      postJson(b.routeUrl, body, { 'Idempotency-Key': key }),
+    ]);
+    assert.equal(ra.status, 200);
+    assert.equal(rb.status, 200);
+    assert.equal(ra.text, rb.text);
+    assert.equal(ra.json().successful, true);
+    assert.equal([ra, rb].filter((r) => r.headers['idempotent-replayed'] === 'true').length, 1);
+    assert.equal(mock.messages().length, 1);
+
+    // Later, to either instance: still one.
+    for (const p of [a, b]) {
+      const again = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
+      assert.equal(again.text, ra.text);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+    }
+    const other = await postJson(b.routeUrl, messageBody({ subject: 'changed' }), { 'Idempotency-Key': key });
+    assert.equal(other.status, 422);
+    assert.equal(mock.messages().length, 1);
+    assert.equal(sendPosts(), 1);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a first attempt that never reached Updox is released across instances', async () => {
+  const port = await freePort();
+  const dead = await instance({}, { baseUrl: `http://127.0.0.1:${port}/api/io` });
+  const live = await instance();
+  try {
+    const key = newKey();
+    assert.equal((await postJson(dead.routeUrl, messageBody(), { 'Idempotency-Key': key })).status, 502);
+    const retry = await postJson(live.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    assert.equal(retry.status, 200);
+    assert.equal(retry.headers['idempotent-replayed'], undefined);
+    assert.equal(mock.messages().length, 1);
+  } finally {
+    await dead.close();
+    await live.close();
+  }
+});
+
+test('an abandoned claim (instance died mid-request) blocks repeats with 409 until it expires', async () => {
+  const key = newKey();
+  const body = messageBody();
+  const raw = Buffer.from(JSON.stringify(body));
+  // The "dead" instance claimed the key and never completed it.
+  const deadStore = createRedisIdempotencyStore({ url: redis.url, inFlightTtlMs: 400 });
+  try {
+    assert.equal((await deadStore.claim(idempotencyStoreKey('', key), bodyFingerprint(raw))).state, 'claimed');
+  } finally {
+    await deadStore.close();
+  }
+
+  const p = await instance({}, { idempotencyWaitMs: 100 });
+  try {
+    const blocked = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
+    assert.equal(blocked.status, 409);
+    assert.equal(blocked.json().error, 'request_in_progress');
+    assert.equal(sendPosts(), 0);
+    await sleep(400);
+    const after = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
+    assert.equal(after.status, 200);
+    assert.equal(after.json().successful, true);
+    assert.equal(mock.messages().length, 1);
+  } finally {
+    await p.close();
+  }
+});
+
+test('Redis unavailable at start: 503 for keyed requests, nothing forwarded; recovers when Redis comes', async () => {
+  const port = await freePort();
+  const p = await startProxy({
+    env: { UPDOX_IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${port}` },
+    baseUrl: mock.baseUrl,
+    quiet: true,
+  });
+  let late;
+  try {
+    const key = newKey();
+    const res = await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    assert.equal(res.status, 503);
+    assert.equal(res.json().error, 'idempotency_unavailable');
+    assert.equal(sendPosts(), 0, 'not forwarded unguarded');
+
+    late = await startRedis({ port });
+    let status = 0;
+    for (let i = 0; i < 60 && status !== 200; i++) {
+      await sleep(50);
+      status = (await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key })).status;
+    }
+    assert.equal(status, 200, 'recovered once Redis is there');
+    assert.equal(mock.messages().length, 1);
+  } finally {
+    await p.close();
+    await late?.stop();
+  }
+});
+
+test('Redis going away mid-run: 503, then recovery when it returns', async () => {
+  const own = await startRedis();
+  const p = await startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: own.url }, baseUrl: mock.baseUrl, quiet: true });
+  let again;
+  try {
+    assert.equal((await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': newKey() })).status, 200);
+    await own.stop();
+    const down = await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': newKey() });
+    assert.equal(down.status, 503);
+    assert.equal(down.json().error, 'idempotency_unavailable');
+    assert.equal(mock.messages().length, 1);
+
+    again = await startRedis({ port: own.port });
+    const key = newKey();
+    let status = 0;
+    for (let i = 0; i < 60 && status !== 200; i++) {
+      await sleep(50);
+      status = (await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key })).status;
+    }
+    assert.equal(status, 200);
+    assert.equal(mock.messages().length, 2);
+  } finally {
+    await p.close();
+    await again?.stop();
+  }
+});
+
+test('Redis holds hashes and the answer only, with a TTL', async () => {
+  const { createClient } = await import('redis');
+  const p = await instance({ UPDOX_IDEMPOTENCY_TTL_MS: '60000' });
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  try {
+    const key = newKey();
+    const body = messageBody({ subject: 'Zanzibar results', textMessage: 'Private note' });
+    await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
+    const redisKey = `updox-direct:idem:${idempotencyStoreKey('', key)}`;
+    const value = await client.get(redisKey);
+    assert.ok(value, 'the answer is stored under the hashed key');
+    for (const phi of [key, 'Zanzibar', 'Private note', 'Jane', 'Doe', 'demo-password']) {
+      assert.ok(!value.includes(phi), `Redis value contains ${phi}`);
+    }
+    assert.ok(!(await client.keys('*')).some((k) => k.includes(key)), 'keys are hashed');
+    const ttl = await client.pTTL(redisKey);
+    assert.ok(ttl > 50000 && ttl <= 60000, `TTL ${ttl}`);
+  } finally {
+    client.destroy();
+    await p.close();
+  }
+});
