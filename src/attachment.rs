@@ -1,8 +1,5 @@
 //! Attachment metadata and pre-encoded content: file names, MIME types, base64 checks.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-
 const MAX_FILE_NAME_BYTES: usize = 255;
 
 /// Unicode bidirectional overrides and isolates: a name such as `evil<U+202E>fdp.exe`
@@ -125,24 +122,11 @@ pub fn normalize_base64(content: &str) -> Result<Base64Content, &'static str> {
     if canonical.len() % 4 != 0 {
         return Err(MSG);
     }
-    let decoded_len = base64::decoded_len_estimate(canonical.len())
-        - canonical.bytes().rev().take_while(|&b| b == b'=').count();
-    // Decoding in fixed slices keeps memory flat for large content; 4-aligned slices of a
-    // valid string decode independently, and padding may only appear in the last one.
-    let mut scratch = vec![0u8; 3 * 16 * 1024];
-    let bytes = canonical.as_bytes();
-    for chunk in bytes.chunks(4 * 16 * 1024) {
-        STANDARD
-            .decode_slice(chunk, &mut scratch)
-            .map_err(|_| MSG)?;
-    }
-    let is_last_chunk_only_padded = bytes
-        .iter()
-        .rposition(|&b| b != b'=')
-        .is_none_or(|last| bytes.iter().take(last).all(|&b| b != b'='));
-    if !is_last_chunk_only_padded {
-        return Err(MSG);
-    }
+    let padding = canonical.bytes().rev().take_while(|&b| b == b'=').count();
+    let decoded_len = canonical.len() / 4 * 3 - padding.min(2);
+    base64_simd::STANDARD
+        .check(canonical.as_bytes())
+        .map_err(|_| MSG)?;
     Ok(Base64Content {
         canonical,
         decoded_len: decoded_len as u64,
@@ -152,6 +136,8 @@ pub fn normalize_base64(content: &str) -> Result<Base64Content, &'static str> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
     use proptest::prelude::*;
 
     #[test]

@@ -2,12 +2,12 @@
 //! base64 content. The transport sends the parts as one `Blob`, so no single string or
 //! buffer ever holds the whole body (attachments can be tens of megabytes).
 
+use crate::json::{push_field, push_str};
+use crate::patient::Demographics;
 use crate::validate::{Content, Sender, ValidMessage};
-use serde::Serialize;
 
 /// The Updox auth block; only sent when a caller explicitly allows browser credentials.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Auth {
     pub application_id: String,
     pub application_password: String,
@@ -25,29 +25,46 @@ pub enum Part<'a> {
     Blob(usize),
 }
 
-fn json_string(s: &str) -> String {
-    // Serialising a &str cannot fail; the fallback keeps this panic-free regardless.
-    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
+fn push_demographics(json: &mut String, d: &Demographics) {
+    json.push('{');
+    push_field(json, true, "patientId", &d.patient_id);
+    push_field(json, false, "firstName", &d.first_name);
+    push_field(json, false, "middleName", &d.middle_name);
+    push_field(json, false, "lastName", &d.last_name);
+    if let Some(dob) = &d.date_of_birth {
+        push_field(json, false, "dateOfBirth", dob);
+    }
+    if let Some(g) = &d.gender {
+        push_field(json, false, "gender", g);
+    }
+    push_field(json, false, "emailAddress", &d.email_address);
+    json.push('}');
+}
+
+fn push_auth(json: &mut String, a: &Auth) {
+    json.push('{');
+    push_field(json, true, "applicationId", &a.application_id);
+    push_field(json, false, "applicationPassword", &a.application_password);
+    push_field(json, false, "accountId", &a.account_id);
+    push_field(json, false, "userId", &a.user_id);
+    json.push('}');
 }
 
 /// Builds the parts of the body for `m`, with `auth` appended when given.
 pub fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
     let mut out = Vec::with_capacity(2 + 2 * m.attachments.len());
     let mut json = String::with_capacity(256 + m.text_message.len());
-    json.push_str("{\"to\":");
-    json.push_str(&json_string(&m.to));
-    json.push_str(",\"subject\":");
-    json.push_str(&json_string(&m.subject));
-    json.push_str(",\"textMessage\":");
-    json.push_str(&json_string(&m.text_message));
+    json.push('{');
+    push_field(&mut json, true, "to", &m.to);
+    push_field(&mut json, false, "subject", &m.subject);
+    push_field(&mut json, false, "textMessage", &m.text_message);
     match &m.sender {
         Sender::From(from) => {
-            json.push_str(",\"from\":");
-            json.push_str(&json_string(from));
+            push_field(&mut json, false, "from", from);
         }
         Sender::Demographics(d) => {
             json.push_str(",\"patientDemographics\":");
-            json.push_str(&serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
+            push_demographics(&mut json, d);
         }
     }
     json.push_str(",\"attachments\":[");
@@ -56,9 +73,9 @@ pub fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
             json.push(',');
         }
         json.push_str("{\"fileName\":");
-        json.push_str(&json_string(&a.file_name));
+        push_str(&mut json, &a.file_name);
         json.push_str(",\"mimeType\":");
-        json.push_str(&json_string(&a.mime_type));
+        push_str(&mut json, &a.mime_type);
         json.push_str(",\"content\":\"");
         out.push(Part::Json(std::mem::take(&mut json)));
         out.push(match &a.content {
@@ -70,7 +87,7 @@ pub fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
     json.push(']');
     if let Some(auth) = auth {
         json.push_str(",\"auth\":");
-        json.push_str(&serde_json::to_string(auth).unwrap_or_else(|_| "{}".into()));
+        push_auth(&mut json, auth);
     }
     json.push('}');
     out.push(Part::Json(json));

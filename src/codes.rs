@@ -1,10 +1,7 @@
 //! Every Updox response code we know of, with a category and whether resending the same
 //! message after it is safe (it cannot deliver a second copy).
 
-use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
     Ok,
     Auth,
@@ -23,8 +20,31 @@ pub enum Category {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+use Category::*;
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ok => "ok",
+            Auth => "auth",
+            Validation => "validation",
+            Recipient => "recipient",
+            Direct => "direct",
+            Server => "server",
+            Practice => "practice",
+            User => "user",
+            Contact => "contact",
+            Message => "message",
+            Patient => "patient",
+            Portal => "portal",
+            Fax => "fax",
+            Notification => "notification",
+            Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeInfo {
     pub code: i64,
     pub category: Category,
@@ -43,8 +63,6 @@ const fn c(code: i64, category: Category, meaning: &'static str, retryable: bool
         retryable,
     }
 }
-
-use Category::*;
 
 /// The table, ordered by code.
 pub const CODES: &[CodeInfo] = &[

@@ -3,10 +3,8 @@
 
 use crate::codes;
 use crate::issue::ValidationIssue;
-use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The message or options were refused before anything was sent.
     Validation,
@@ -24,8 +22,21 @@ pub enum ErrorKind {
     Aborted,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::Updox => "updox",
+            ErrorKind::Http => "http",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Aborted => "aborted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendError {
     pub kind: ErrorKind,
     /// Plain English for the patient; never contains message content.
@@ -137,7 +148,8 @@ impl SendError {
             ErrorKind::Timeout,
             format!(
                 "No answer came within {} seconds. The message may or may not have been sent.",
-                (ms / 1000.0).ceil()
+                // Whole seconds: integer formatting keeps float formatting out of the module.
+                (ms / 1000.0).ceil() as u64
             ),
         )
     }

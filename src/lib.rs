@@ -12,6 +12,7 @@ pub mod encode;
 pub mod error;
 pub mod input;
 pub mod issue;
+pub mod json;
 pub mod limits;
 pub mod options;
 pub mod patient;

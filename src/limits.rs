@@ -3,12 +3,10 @@
 
 use crate::input::{Group, LimitsInput, Number};
 use crate::issue::{ValidationIssue, CODE_INVALID};
-use serde::Serialize;
 
 pub const MIB: u64 = 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Characters (Unicode scalar values) in `subject`.
     pub max_subject_chars: u64,

@@ -3,7 +3,6 @@
 use crate::address;
 use crate::input::{DemographicsInput, Field};
 use crate::issue::{ValidationIssue, CODE_INVALID};
-use serde::Serialize;
 
 const MAX_PATIENT_ID: usize = 128;
 const MAX_NAME: usize = 100;
@@ -19,16 +18,13 @@ pub struct Day {
 }
 
 /// Demographics as sent to Updox (field names are Updox's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Demographics {
     pub patient_id: String,
     pub first_name: String,
     pub middle_name: String,
     pub last_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
     pub email_address: String,
 }

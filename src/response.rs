@@ -2,17 +2,46 @@
 //! JSON object, `successful === true` and `responseCode === 2000`.
 
 use crate::error::SendError;
-use serde::Serialize;
-use serde_json::{Map, Value};
+
+/// Updox's `messageId`: a number in its answers, kept as given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageId {
+    Number(f64),
+    Text(String),
+}
+
+/// The fields of a JSON answer that matter, as read by whoever parsed it (`JSON.parse` in
+/// the browser, serde_json in native tests).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answer {
+    pub successful: Option<bool>,
+    pub response_code: Option<i64>,
+    pub response_message: Option<String>,
+    /// A proxy error's `message` (e.g. `{"error": "...", "message": "..."}`).
+    pub message: Option<String>,
+    pub message_id: Option<MessageId>,
+    pub recipient: Option<String>,
+    pub name: Option<String>,
+    pub direct_address: Option<String>,
+    pub patient_direct_address: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A `responseCode` as found: a whole number, or a string of one ("2000").
+pub fn code_from_number(n: f64) -> Option<i64> {
+    (n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15).then_some(n as i64)
+}
+
+pub fn code_from_text(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
 
 /// What a successful send resolves with (Updox's fields, plus which sender was sent).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendResult {
     pub response_code: i64,
     pub response_message: String,
-    /// A number in Updox's answers; kept as given (number or string).
-    pub message_id: Option<Value>,
+    pub message_id: Option<MessageId>,
     pub recipient: Option<String>,
     pub name: Option<String>,
     pub direct_address: Option<String>,
@@ -22,70 +51,84 @@ pub struct SendResult {
     pub sender: &'static str,
 }
 
-fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
-    match o.get(key) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn code(o: &Map<String, Value>) -> Option<i64> {
-    match o.get("responseCode") {
-        Some(Value::Number(n)) => n.as_i64(),
-        // Be lenient with "2000": a string code is still unambiguous.
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn message_of(o: &Map<String, Value>) -> Option<String> {
-    text(o, "responseMessage").or_else(|| text(o, "message"))
-}
-
-/// Maps HTTP `status` and `body` to the outcome. `sender` is recorded in the result.
-pub fn map(status: u16, body: &str, sender: &'static str) -> Result<SendResult, SendError> {
-    let parsed: Option<Map<String, Value>> = match serde_json::from_str(body) {
-        Ok(Value::Object(o)) => Some(o),
-        _ => None,
-    };
+/// Maps HTTP `status` and the answer (`None` when the body was not a JSON object) to the
+/// outcome. `sender` is recorded in the result.
+pub fn map(
+    status: u16,
+    answer: Option<Answer>,
+    sender: &'static str,
+) -> Result<SendResult, SendError> {
     if !(200..300).contains(&status) {
-        let (c, m) = match &parsed {
-            Some(o) => (code(o), message_of(o)),
+        let (c, m) = match &answer {
+            Some(a) => (
+                a.response_code,
+                a.response_message.clone().or_else(|| a.message.clone()),
+            ),
             None => (None, None),
         };
         return Err(SendError::http(status, c, m));
     }
-    let Some(o) = parsed else {
+    let Some(a) = answer else {
         return Err(SendError::protocol(status, None, None));
     };
-    let successful = o.get("successful").and_then(Value::as_bool);
-    let response_code = code(&o);
-    let response_message = text(&o, "responseMessage");
-    match (successful, response_code) {
+    match (a.successful, a.response_code) {
         (Some(true), Some(2000)) => Ok(SendResult {
             response_code: 2000,
-            response_message: response_message.unwrap_or_else(|| "OK".into()),
-            message_id: o
-                .get("messageId")
-                .filter(|v| v.is_number() || v.is_string())
-                .cloned(),
-            recipient: text(&o, "recipient"),
-            name: text(&o, "name"),
-            direct_address: text(&o, "directAddress"),
-            patient_direct_address: text(&o, "patientDirectAddress"),
-            reason: text(&o, "reason"),
+            response_message: a.response_message.unwrap_or_else(|| "OK".into()),
+            message_id: a.message_id,
+            recipient: a.recipient,
+            name: a.name,
+            direct_address: a.direct_address,
+            patient_direct_address: a.patient_direct_address,
+            reason: a.reason,
             sender,
         }),
-        (Some(false), Some(c)) if c != 2000 => Err(SendError::updox(
-            c,
-            response_message,
-            text(&o, "reason"),
-            status,
-        )),
+        (Some(false), Some(c)) if c != 2000 => {
+            Err(SendError::updox(c, a.response_message, a.reason, status))
+        }
         // Missing fields, or `successful` and `responseCode` disagreeing.
-        (_, c) => Err(SendError::protocol(status, c, response_message)),
+        (_, c) => Err(SendError::protocol(status, c, a.response_message)),
     }
+}
+
+/// Native parsing of an answer, for tests and fuzzing (the browser uses `JSON.parse`).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn parse(body: &str) -> Option<Answer> {
+    use serde_json::Value;
+    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(body) else {
+        return None;
+    };
+    let text = |k: &str| match o.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    Some(Answer {
+        successful: o.get("successful").and_then(Value::as_bool),
+        response_code: match o.get("responseCode") {
+            Some(Value::Number(n)) => n.as_f64().and_then(code_from_number),
+            Some(Value::String(s)) => code_from_text(s),
+            _ => None,
+        },
+        response_message: text("responseMessage"),
+        message: text("message"),
+        message_id: match o.get("messageId") {
+            Some(Value::Number(n)) => n.as_f64().map(MessageId::Number),
+            Some(Value::String(s)) => Some(MessageId::Text(s.clone())),
+            _ => None,
+        },
+        recipient: text("recipient"),
+        name: text("name"),
+        direct_address: text("directAddress"),
+        patient_direct_address: text("patientDirectAddress"),
+        reason: text("reason"),
+    })
+}
+
+/// `map` of a raw body (native).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn map_text(status: u16, body: &str, sender: &'static str) -> Result<SendResult, SendError> {
+    map(status, parse(body), sender)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -98,13 +141,13 @@ mod tests {
 
     #[test]
     fn updox_sample_maps_field_by_field() {
-        let r = map(200, SAMPLE, "patientDemographics").unwrap_or_else(|e| panic!("{e:?}"));
+        let r = map_text(200, SAMPLE, "patientDemographics").unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
             r,
             SendResult {
                 response_code: 2000,
                 response_message: "OK".into(),
-                message_id: Some(serde_json::json!(249599)),
+                message_id: Some(MessageId::Number(249599.0)),
                 recipient: Some("contact:227161".into()),
                 name: Some("test@direct.updoxqa.com".into()),
                 direct_address: Some("test@direct.updoxqa.com".into()),
@@ -116,7 +159,7 @@ mod tests {
     }
 
     fn err(status: u16, body: &str) -> SendError {
-        match map(status, body, "from") {
+        match map_text(status, body, "from") {
             Err(e) => e,
             Ok(r) => panic!("unexpected success {r:?}"),
         }
@@ -185,7 +228,7 @@ mod tests {
     proptest! {
         #[test]
         fn never_panics(status in 0u16..1000, body in ".{0,200}") {
-            let _ = map(status, &body, "from");
+            let _ = map_text(status, &body, "from");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The JavaScript API: the only `#[wasm_bindgen]` exports. Each function reads its
 //! arguments defensively, calls the plain-Rust logic, and converts the outcome.
 
-use super::js_out::{error, to_js};
+use super::js_out::{self, error};
 use super::transport::{self, encode_blob, Exchange, ReadStop};
 use super::{js_read, platform};
 use crate::codes::CODES;
@@ -33,7 +33,7 @@ pub fn validate_patient_direct_message(
         found.append(&mut issues);
         issues = found;
     }
-    to_js(&issues)
+    js_out::issues(&issues)
 }
 
 /// True when `address` is a syntactically valid Direct address.
@@ -67,13 +67,13 @@ pub fn patient_sender(
 /// The known Updox response codes with their category and retry rule.
 #[wasm_bindgen(js_name = updoxResponseCodes, unchecked_return_type = "UpdoxCodeInfo[]")]
 pub fn updox_response_codes() -> JsValue {
-    to_js(CODES)
+    js_out::codes(CODES)
 }
 
 /// The limits used when a caller gives none.
 #[wasm_bindgen(js_name = defaultLimits, unchecked_return_type = "Limits")]
 pub fn default_limits() -> JsValue {
-    to_js(&Limits::default())
+    js_out::limits(&Limits::default())
 }
 
 /// Base64-encodes a `File` or `Blob` into an Updox attachment object.
@@ -251,6 +251,6 @@ pub async fn send_patient_direct_message(
     };
     transport::send(&m, &blobs, exchange)
         .await
-        .map(|r| to_js(&r))
+        .map(|r| js_out::result(&r))
         .map_err(|e| error(&e))
 }

@@ -1,8 +1,13 @@
-//! Turns results, issues and errors into plain JavaScript values (missing fields as
-//! `null`), and errors into the `UpdoxError` class.
+//! Turns results, issues and errors into plain JavaScript objects (missing fields as
+//! `null`), and errors into the `UpdoxError` class. Built by hand with `Reflect.set`: a
+//! serde bridge would cost more bytes than these few shapes.
 
+use crate::codes::CodeInfo;
 use crate::error::SendError;
-use serde::Serialize;
+use crate::issue::ValidationIssue;
+use crate::limits::Limits;
+use crate::response::{MessageId, SendResult};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/updox_error.js")]
@@ -11,13 +16,98 @@ extern "C" {
     fn make_updox_error(message: &str, details: &JsValue) -> JsValue;
 }
 
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let s = serde_wasm_bindgen::Serializer::new()
-        .serialize_missing_as_null(true)
-        .serialize_maps_as_objects(true);
-    value.serialize(&s).unwrap_or(JsValue::NULL)
+/// An object under construction.
+struct Obj(Object);
+
+impl Obj {
+    fn new() -> Self {
+        Obj(Object::new())
+    }
+    fn set(self, key: &str, value: impl Into<JsValue>) -> Self {
+        let _ = Reflect::set(&self.0, &JsValue::from_str(key), &value.into());
+        self
+    }
+    fn opt_str(self, key: &str, value: Option<&str>) -> Self {
+        let v = value.map_or(JsValue::NULL, JsValue::from_str);
+        self.set(key, v)
+    }
+    fn opt_num(self, key: &str, value: Option<f64>) -> Self {
+        let v = value.map_or(JsValue::NULL, JsValue::from_f64);
+        self.set(key, v)
+    }
+    fn done(self) -> JsValue {
+        self.0.into()
+    }
+}
+
+pub fn issues(list: &[ValidationIssue]) -> JsValue {
+    list.iter()
+        .map(|i| {
+            Obj::new()
+                .set("field", i.field.as_str())
+                .set("code", i.code as f64)
+                .set("message", i.message.as_str())
+                .done()
+        })
+        .collect::<Array>()
+        .into()
+}
+
+pub fn result(r: &SendResult) -> JsValue {
+    let message_id = match &r.message_id {
+        Some(MessageId::Number(n)) => JsValue::from_f64(*n),
+        Some(MessageId::Text(s)) => JsValue::from_str(s),
+        None => JsValue::NULL,
+    };
+    Obj::new()
+        .set("responseCode", r.response_code as f64)
+        .set("responseMessage", r.response_message.as_str())
+        .set("messageId", message_id)
+        .opt_str("recipient", r.recipient.as_deref())
+        .opt_str("name", r.name.as_deref())
+        .opt_str("directAddress", r.direct_address.as_deref())
+        .opt_str("patientDirectAddress", r.patient_direct_address.as_deref())
+        .opt_str("reason", r.reason.as_deref())
+        .set("sender", r.sender)
+        .done()
 }
 
 pub fn error(e: &SendError) -> JsValue {
-    make_updox_error(&e.message, &to_js(e))
+    let details = Obj::new()
+        .set("kind", e.kind.as_str())
+        .opt_num("responseCode", e.response_code.map(|c| c as f64))
+        .opt_str("responseMessage", e.response_message.as_deref())
+        .opt_str("reason", e.reason.as_deref())
+        .opt_num("status", e.status.map(f64::from))
+        .set("issues", issues(&e.issues))
+        .set("retryable", e.retryable)
+        .done();
+    make_updox_error(&e.message, &details)
+}
+
+pub fn codes(list: &[CodeInfo]) -> JsValue {
+    list.iter()
+        .map(|c| {
+            Obj::new()
+                .set("code", c.code as f64)
+                .set("category", c.category.as_str())
+                .set("meaning", c.meaning)
+                .set("retryable", c.retryable)
+                .done()
+        })
+        .collect::<Array>()
+        .into()
+}
+
+pub fn limits(l: &Limits) -> JsValue {
+    Obj::new()
+        .set("maxSubjectChars", l.max_subject_chars as f64)
+        .set("maxTextMessageBytes", l.max_text_message_bytes as f64)
+        .set("maxAttachments", l.max_attachments as f64)
+        .set("maxAttachmentBytes", l.max_attachment_bytes as f64)
+        .set(
+            "maxTotalAttachmentBytes",
+            l.max_total_attachment_bytes as f64,
+        )
+        .done()
 }

@@ -8,7 +8,7 @@ use crate::body::{self, Auth, Part};
 use crate::encode::{encode_into, SLICE_BYTES};
 use crate::error::SendError;
 use crate::issue::{ValidationIssue, CODE_INVALID};
-use crate::response::{self, SendResult};
+use crate::response::{self, Answer, MessageId, SendResult};
 use crate::validate::{Content, ValidMessage};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::Cell;
@@ -228,6 +228,45 @@ fn credentials_mode(s: &str) -> RequestCredentials {
     }
 }
 
+/// The answer's fields, when the body is a JSON object (parsed by the browser's JSON.parse).
+fn parse_answer(text: &str) -> Option<Answer> {
+    let v = js_sys::JSON::parse(text).ok()?;
+    if !v.is_object() || js_sys::Array::is_array(&v) {
+        return None;
+    }
+    let get = |k: &str| Reflect::get(&v, &JsValue::from_str(k)).ok();
+    // Whole numbers are kept as text (integer formatting; float formatting would cost KBs).
+    let text = |k: &str| {
+        get(k).and_then(|x| {
+            x.as_string().or_else(|| {
+                x.as_f64()
+                    .and_then(response::code_from_number)
+                    .map(|n| n.to_string())
+            })
+        })
+    };
+    Some(Answer {
+        successful: get("successful").and_then(|x| x.as_bool()),
+        response_code: get("responseCode").and_then(|x| {
+            x.as_f64()
+                .and_then(response::code_from_number)
+                .or_else(|| x.as_string().and_then(|s| response::code_from_text(&s)))
+        }),
+        response_message: text("responseMessage"),
+        message: text("message"),
+        message_id: get("messageId").and_then(|x| {
+            x.as_f64()
+                .map(MessageId::Number)
+                .or_else(|| x.as_string().map(MessageId::Text))
+        }),
+        recipient: text("recipient"),
+        name: text("name"),
+        direct_address: text("directAddress"),
+        patient_direct_address: text("patientDirectAddress"),
+        reason: text("reason"),
+    })
+}
+
 /// Sends `m` (whose File/Blob attachments are `blobs`) and maps the answer.
 /// One call makes at most one request: a send is not idempotent, so nothing retries.
 pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendResult, SendError> {
@@ -283,7 +322,7 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
     if text.len() as f64 > MAX_RESPONSE_BYTES {
         return Err(SendError::protocol(status, None, None));
     }
-    let result = response::map(status, &text, m.sender.field());
+    let result = response::map(status, parse_answer(&text), m.sender.field());
     if result.is_ok() {
         progress(x.on_progress.as_ref(), "done", body_len, body_len);
     }
