@@ -161,6 +161,18 @@ impl Drop for Cancel {
     }
 }
 
+/// A Blob holding a copy of `piece`. Blob parts keep the encoded body out of the JS heap,
+/// and the browser streams them to the network without building one big buffer.
+fn blob_of(piece: &[u8]) -> JsValue {
+    // SAFETY: the view is read by the Blob constructor (which copies) right away; if wasm
+    // memory grew in between, the view is detached and the size check below catches it.
+    let view = unsafe { Uint8Array::view(piece) };
+    match Blob::new_with_u8_array_sequence(&Array::of1(&view)) {
+        Ok(b) if b.size() as usize == piece.len() => b.into(),
+        _ => Uint8Array::from(piece).into(),
+    }
+}
+
 fn unreadable(index: usize) -> SendError {
     SendError::validation(vec![ValidationIssue::new(
         format!("attachments[{index}]"),
@@ -194,7 +206,7 @@ async fn body_parts(
                     let blob = blobs.get(*blob).ok_or_else(|| unreadable(index))?;
                     let start = done;
                     let mut sink = |piece: &[u8]| {
-                        out.push(&Uint8Array::from(piece));
+                        out.push(&blob_of(piece));
                     };
                     let mut between = |read: u64| {
                         progress(x.on_progress.as_ref(), "encoding", start + read, total);
@@ -310,8 +322,8 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
     let declared = response
         .headers()
         .get("content-length")
-        .and_then(|l| l.trim().parse::<f64>().ok());
-    if declared.is_some_and(|l| l > MAX_RESPONSE_BYTES) {
+        .and_then(|l| l.trim().parse::<u64>().ok());
+    if declared.is_some_and(|l| l as f64 > MAX_RESPONSE_BYTES) {
         cancel.controller.abort();
         return Err(SendError::protocol(status, None, None));
     }
