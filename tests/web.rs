@@ -88,7 +88,7 @@ fn issue_fields(issues: &JsValue) -> Vec<String> {
 
 #[wasm_bindgen_test]
 fn the_updox_sample_request_is_valid() {
-    let issues = validate_patient_direct_message(sample_message(), JsValue::UNDEFINED);
+    let issues = validate_patient_direct_message(sample_message(), None);
     assert_eq!(
         Array::from(&issues).length(),
         0,
@@ -106,14 +106,14 @@ fn wrong_types_give_issues_not_exceptions() {
         Array::new().into(),
         "x".into(),
     ] {
-        let issues = validate_patient_direct_message(bad, JsValue::UNDEFINED);
+        let issues = validate_patient_direct_message(bad, None);
         assert!(Array::from(&issues).length() > 0);
     }
     let m = sample_message();
     set(&m, "to", 5);
     set(&m, "attachments", "nope");
     set(&get(&m, "patientDemographics"), "dateOfBirth", "1990-02-30");
-    let issues = validate_patient_direct_message(m, JsValue::UNDEFINED);
+    let issues = validate_patient_direct_message(m, None);
     assert_eq!(
         issue_fields(&issues),
         ["to", "patientDemographics.dateOfBirth", "attachments"]
@@ -134,7 +134,7 @@ fn a_throwing_getter_is_an_issue() {
         desc.unchecked_ref::<Object>(),
     )
     .expect("define");
-    let issues = validate_patient_direct_message(m, JsValue::UNDEFINED);
+    let issues = validate_patient_direct_message(m, None);
     assert_eq!(issue_fields(&issues), ["subject"]);
 }
 
@@ -163,7 +163,7 @@ async fn encode_attachment_is_byte_exact_across_slices() {
     for n in [0usize, 1, 2, 3, 1000, 3 * 1024 * 1024 + 1] {
         let data = bytes(n);
         let f = file(&data, "résumé 東京.pdf", "");
-        let a = encode_attachment(f.into(), JsValue::UNDEFINED)
+        let a = encode_attachment(f.into(), None)
             .await
             .expect("encode");
         assert_eq!(
@@ -184,13 +184,13 @@ async fn encode_attachment_is_byte_exact_across_slices() {
 
 #[wasm_bindgen_test]
 async fn a_blob_needs_a_file_name() {
-    let e = encode_attachment(blob(b"abc").into(), JsValue::UNDEFINED)
+    let e = encode_attachment(blob(b"abc").into(), None)
         .await
         .expect_err("no name");
     assert_eq!(issue_fields(&get(&e, "issues")), ["fileName"]);
     let o = Object::new();
     set(&o, "fileName", "notes.txt");
-    let a = encode_attachment(blob(b"abc").into(), o.into())
+    let a = encode_attachment(blob(b"abc").into(), Some(o.unchecked_into()))
         .await
         .expect("encode");
     assert_eq!(get(&a, "content").as_string().as_deref(), Some("YWJj"));
@@ -453,4 +453,26 @@ async fn bad_options_are_validation_errors() {
         .await
         .expect_err("no options");
     assert_eq!(issue_fields(&get(&e, "issues")), ["options"]);
+}
+
+/// The SIMD encoder (built with +simd128 here) against the scalar reference, over every
+/// size up to a few SIMD blocks and pseudo-random sizes around the slice boundary.
+#[wasm_bindgen_test]
+fn simd_encoder_matches_the_scalar_reference() {
+    use updox_direct::encode::{encode_into, SLICE_BYTES};
+    let data = bytes(SLICE_BYTES + 4096);
+    let mut seed = 0x2545_f491_u32;
+    let mut sizes: Vec<usize> = (0..300).collect();
+    for _ in 0..40 {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        sizes.push(SLICE_BYTES - 2048 + (seed as usize % 4096));
+    }
+    for n in sizes {
+        let input = &data[..n];
+        let mut out = Vec::new();
+        encode_into(input, &mut out);
+        assert_eq!(out, STANDARD.encode(input).into_bytes(), "{n} bytes");
+    }
 }

@@ -14,6 +14,15 @@ use crate::patient;
 use crate::validate::{self, Content};
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    /// Optional trailing arguments: typed here so the `.d.ts` marks them `?`.
+    #[wasm_bindgen(typescript_type = "Partial<Limits>")]
+    pub type LimitsArg;
+    #[wasm_bindgen(typescript_type = "EncodeAttachmentOptions")]
+    pub type EncodeOptionsArg;
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
 
@@ -24,9 +33,10 @@ const TYPES: &'static str = include_str!("types.d.ts");
 )]
 pub fn validate_patient_direct_message(
     #[wasm_bindgen(unchecked_param_type = "PatientDirectMessage")] message: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Partial<Limits>")] limits: JsValue,
+    limits: Option<LimitsArg>,
 ) -> JsValue {
     let mut issues = Vec::new();
+    let limits: JsValue = limits.map_or(JsValue::UNDEFINED, Into::into);
     let limits = limits::resolve(&js_read::limits(&limits), &mut issues);
     let (input, _blobs) = js_read::message(&message);
     if let Err(mut found) = validate::validate(&input, &limits, platform::today()) {
@@ -80,8 +90,9 @@ pub fn default_limits() -> JsValue {
 #[wasm_bindgen(js_name = encodeAttachment, unchecked_return_type = "Attachment")]
 pub async fn encode_attachment(
     #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "EncodeAttachmentOptions")] options: JsValue,
+    options: Option<EncodeOptionsArg>,
 ) -> Result<JsValue, JsValue> {
+    let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
     // Read the same way as an attachment of a message: `{content: blob, fileName, mimeType}`.
     let holder = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&holder, &"content".into(), &file);
