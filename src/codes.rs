@@ -279,6 +279,23 @@ mod tests {
             .all(|w| matches!(w, [a, b] if a.code < b.code)));
     }
 
+    /// The README's error table lists every code with its category and retry rule.
+    #[test]
+    fn readme_table_matches() {
+        let readme = include_str!("../README.md");
+        for c in CODES {
+            let retry = if c.retryable { "yes" } else { "no" };
+            let row = format!(
+                "| {} | {} | {} | {} |",
+                c.code,
+                c.category.as_str(),
+                c.meaning,
+                retry
+            );
+            assert!(readme.contains(&row), "README lacks: {row}");
+        }
+    }
+
     #[test]
     fn documented_codes_are_present() {
         for code in [

@@ -93,7 +93,13 @@ impl SendError {
         }
     }
 
-    pub fn http(status: u16, response_code: Option<i64>, response_message: Option<String>) -> Self {
+    /// `unsent`: the proxy said it never reached Updox.
+    pub fn http(
+        status: u16,
+        response_code: Option<i64>,
+        response_message: Option<String>,
+        unsent: bool,
+    ) -> Self {
         let message = match status {
             413 => "The message is too large for the portal to accept.",
             401 | 403 => "The portal did not allow this message to be sent. Please sign in again.",
@@ -107,7 +113,7 @@ impl SendError {
             response_code: response_code.or((status == 413).then_some(4020)),
             response_message,
             // 429 and 503 are refusals before forwarding: resending cannot duplicate.
-            retryable: matches!(status, 429 | 503),
+            retryable: matches!(status, 429 | 503) || unsent,
             ..SendError::new(ErrorKind::Http, message)
         }
     }

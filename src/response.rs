@@ -17,7 +17,8 @@ pub struct Answer {
     pub successful: Option<bool>,
     pub response_code: Option<i64>,
     pub response_message: Option<String>,
-    /// A proxy error's `message` (e.g. `{"error": "...", "message": "..."}`).
+    /// A proxy error's `error` and `message` (`{"error": "...", "message": "..."}`).
+    pub error: Option<String>,
     pub message: Option<String>,
     pub message_id: Option<MessageId>,
     pub recipient: Option<String>,
@@ -59,14 +60,16 @@ pub fn map(
     sender: &'static str,
 ) -> Result<SendResult, SendError> {
     if !(200..300).contains(&status) {
-        let (c, m) = match &answer {
+        let (c, m, unsent) = match &answer {
             Some(a) => (
                 a.response_code,
                 a.response_message.clone().or_else(|| a.message.clone()),
+                // The proxy contract's "could not even connect to Updox".
+                a.error.as_deref() == Some("upstream_unreachable"),
             ),
-            None => (None, None),
+            None => (None, None, false),
         };
-        return Err(SendError::http(status, c, m));
+        return Err(SendError::http(status, c, m, unsent));
     }
     let Some(a) = answer else {
         return Err(SendError::protocol(status, None, None));
@@ -111,6 +114,7 @@ pub fn parse(body: &str) -> Option<Answer> {
             _ => None,
         },
         response_message: text("responseMessage"),
+        error: text("error"),
         message: text("message"),
         message_id: match o.get("messageId") {
             Some(Value::Number(n)) => n.as_f64().map(MessageId::Number),
@@ -223,6 +227,8 @@ mod tests {
         );
         assert!(err(503, "").retryable);
         assert!(!err(504, "").retryable);
+        assert!(err(502, r#"{"error":"upstream_unreachable","message":"x"}"#).retryable);
+        assert!(!err(502, r#"{"error":"upstream_connection_lost","message":"x"}"#).retryable);
     }
 
     proptest! {

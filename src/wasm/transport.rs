@@ -265,6 +265,7 @@ fn parse_answer(text: &str) -> Option<Answer> {
                 .or_else(|| x.as_string().and_then(|s| response::code_from_text(&s)))
         }),
         response_message: text("responseMessage"),
+        error: text("error"),
         message: text("message"),
         message_id: get("messageId").and_then(|x| {
             x.as_f64()
