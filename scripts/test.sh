@@ -22,7 +22,7 @@ rust_counts() {
 }
 # Node's test runner closes with "ℹ pass N" / "ℹ fail N" (spec reporter).
 node_counts() {
-  awk '/^. pass [0-9]+$/{p = $3} /^. fail [0-9]+$/{f = $3} END { printf "%d %d\n", p, f }' "$1"
+  awk '/^[^ ]+ pass [0-9]+$/{p = $3} /^[^ ]+ fail [0-9]+$/{f = $3} END { printf "%d %d\n", p, f }' "$1"
 }
 
 # step NAME COUNTER CMD... : runs CMD, shows and logs its output, adds its counts.

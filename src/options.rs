@@ -6,6 +6,12 @@ use crate::input::{Field, Group, Number};
 use crate::issue::{ValidationIssue, CODE_INVALID};
 
 pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
+/// Longest proxy URL accepted; browsers and servers refuse far shorter ones than fetch
+/// would try, and a refused request would look like a network failure.
+pub const MAX_PROXY_URL: usize = 8 * 1024;
+/// Longest value of one extra header, and the most extra headers.
+pub const MAX_HEADER_VALUE: usize = 8 * 1024;
+pub const MAX_HEADERS: usize = 50;
 /// setTimeout's largest delay (2^31 − 1 ms); larger values fire at once in browsers.
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
@@ -55,6 +61,9 @@ pub fn check_header(name: &str, value: &Field) -> Result<(), String> {
         return Err(format!("The header {name} cannot be set by the caller."));
     }
     match value {
+        Field::Text(v) if v.len() > MAX_HEADER_VALUE => {
+            Err(format!("The header {name} is too long."))
+        }
         Field::Text(v) if v.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) => {
             Err(format!("The header {name} cannot contain line breaks."))
         }
@@ -74,6 +83,11 @@ pub fn check_headers(headers: &Group<Vec<(String, Field)>>, issues: &mut Vec<Val
             "options.headers",
             CODE_INVALID,
             "The headers must be an object of names and text values.",
+        )),
+        Group::Present(list) if list.len() > MAX_HEADERS => issues.push(ValidationIssue::new(
+            "options.headers",
+            CODE_INVALID,
+            format!("At most {MAX_HEADERS} extra headers can be sent."),
         )),
         Group::Present(list) => {
             for (name, value) in list {
@@ -240,6 +254,15 @@ mod tests {
         assert!(check_header("X-CSRF-Token", &t("abc")).is_ok());
         assert!(check_header("X-Evil", &t("a\r\nSet-Cookie: x")).is_err());
         assert!(check_header("X-Name", &t("東京")).is_err());
+        assert!(check_header("X-Big", &t(&"a".repeat(MAX_HEADER_VALUE + 1))).is_err());
+        let many = Group::Present(
+            (0..=MAX_HEADERS)
+                .map(|i| (format!("X-{i}"), t("v")))
+                .collect(),
+        );
+        let mut issues = vec![];
+        check_headers(&many, &mut issues);
+        assert_eq!(issues.len(), 1);
         assert!(check_header("Bad Name", &t("a")).is_err());
         assert!(check_header("Content-Type", &t("text/plain")).is_err());
         assert!(check_header("idempotency-key", &t("x")).is_err());

@@ -183,6 +183,14 @@ pub async fn send_patient_direct_message(
         ));
     }
     let url = match &o.proxy_url {
+        Field::Text(u) if u.len() > options::MAX_PROXY_URL => {
+            issues.push(ValidationIssue::new(
+                "options.proxyUrl",
+                CODE_INVALID,
+                "The proxy URL is too long.",
+            ));
+            None
+        }
         Field::Text(u) if !u.trim().is_empty() => match platform::resolve_url(u.trim()) {
             Some((href, resolved)) => {
                 match options::check_proxy_url(&resolved, o.allow_insecure_proxy_url) {

@@ -13,8 +13,8 @@ use web_sys::{AbortSignal, Blob, File};
 
 /// Entries of a list read at most: a hostile sparse array may claim 2^32 − 1.
 const MAX_LIST: u32 = 1000;
-/// Extra headers read at most.
-const MAX_HEADERS: u32 = 100;
+/// Extra headers read at most (one more than allowed, so that too many is reported).
+const MAX_HEADERS: u32 = crate::options::MAX_HEADERS as u32 + 1;
 
 #[wasm_bindgen]
 extern "C" {
