@@ -23,11 +23,12 @@ updox_has_wasm_std() {
 }
 
 # Chooses the toolchain: the default one if it has wasm32, else the linked Debian one.
+# UPDOX_OFFLINE_TOOLCHAIN=1 skips rustup's own wasm32 target (to exercise the fallback).
 updox_select_toolchain() {
   if [ -n "${RUSTUP_TOOLCHAIN:-}" ] && updox_has_wasm_std "$RUSTUP_TOOLCHAIN"; then
     return 0
   fi
-  if updox_has_wasm_std ""; then
+  if [ "${UPDOX_OFFLINE_TOOLCHAIN:-}" != 1 ] && updox_has_wasm_std ""; then
     unset RUSTUP_TOOLCHAIN
     return 0
   fi

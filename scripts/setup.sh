@@ -42,7 +42,8 @@ setup_wasm_toolchain() {
     return
   fi
   say "rustup target add wasm32-unknown-unknown (60 s limit)"
-  if timeout 60 env -u RUSTUP_TOOLCHAIN rustup target add wasm32-unknown-unknown &&
+  if [ "${UPDOX_OFFLINE_TOOLCHAIN:-}" != 1 ] &&
+    timeout 60 env -u RUSTUP_TOOLCHAIN rustup target add wasm32-unknown-unknown &&
     updox_select_toolchain; then
     say "installed wasm32 target with rustup"
     return
