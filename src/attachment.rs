@@ -4,7 +4,7 @@ const MAX_FILE_NAME_BYTES: usize = 255;
 
 /// Unicode bidirectional overrides and isolates: a name such as `evil<U+202E>fdp.exe`
 /// displays as `evilexe.pdf`.
-fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -40,31 +40,34 @@ fn is_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// Checks a MIME type `type/subtype[; name=value]...`; returns it with type and subtype
-/// lower-cased and parameters kept.
+/// Checks a MIME type `type/subtype[; name=value]...`; returns it rebuilt from its checked
+/// parts (type and subtype lower-cased), so nothing unchecked reaches the request.
 pub fn check_mime_type(mime: &str) -> Result<String, &'static str> {
     const MSG: &str = "The file type must look like type/subtype, for example application/pdf.";
+    if mime.len() > 255 || mime.chars().any(char::is_control) {
+        return Err(MSG);
+    }
     let mut parts = mime.split(';');
     let essence = parts.next().unwrap_or("").trim();
     let Some((ty, sub)) = essence.split_once('/') else {
         return Err(MSG);
     };
-    if !is_token(ty) || !is_token(sub) || mime.len() > 255 {
+    if !is_token(ty) || !is_token(sub) {
         return Err(MSG);
     }
     let mut out = format!("{}/{}", ty.to_ascii_lowercase(), sub.to_ascii_lowercase());
     for param in parts {
-        let param = param.trim();
-        let ok = param.split_once('=').is_some_and(|(k, v)| {
-            is_token(k.trim())
-                && !v.is_empty()
-                && v.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-        });
-        if !ok {
+        let Some((key, value)) = param.split_once('=') else {
+            return Err(MSG);
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if !is_token(key) || value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(MSG);
         }
         out.push_str("; ");
-        out.push_str(param);
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
     }
     Ok(out)
 }

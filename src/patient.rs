@@ -42,7 +42,10 @@ pub fn check_patient_id(id: &str) -> Result<String, &'static str> {
     if id.chars().count() > MAX_PATIENT_ID {
         return Err("The patient ID is too long.");
     }
-    if has_control(id) || id.chars().any(char::is_whitespace) {
+    if has_control(id)
+        || id.chars().any(char::is_whitespace)
+        || id.chars().any(crate::attachment::is_bidi_control)
+    {
         return Err("The patient ID cannot contain spaces or control characters.");
     }
     Ok(id.to_string())
@@ -344,6 +347,7 @@ mod tests {
         assert!(sender_for("  ").is_err());
         assert!(sender_for("a b").is_err());
         assert!(sender_for("a\u{0}").is_err());
+        assert!(sender_for("12\u{202e}34").is_err());
         assert!(sender_for(&"9".repeat(129)).is_err());
         assert_eq!(check_from("patient:7").as_deref(), Ok("patient:7"));
         assert!(check_from("7").is_err());

@@ -14,6 +14,7 @@ use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Blob, BlobPropertyBag, RequestCredentials};
 
@@ -47,18 +48,31 @@ pub async fn encode_blob(
     sink: &mut dyn FnMut(&[u8]),
     between: &mut dyn FnMut(u64) -> bool,
 ) -> Result<(), ReadStop> {
+    // Starts reading bytes [start, end) (the browser reads in the background).
+    let read = |start: u64, end: u64| -> Result<JsFuture, ReadStop> {
+        let slice = blob
+            .slice_with_f64_and_f64(start as f64, end as f64)
+            .map_err(|_| ReadStop::Unreadable)?;
+        Ok(JsFuture::from(slice.array_buffer()))
+    };
+    let slice = SLICE_BYTES as u64;
     let mut input: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();
     let mut offset = 0u64;
-    while offset < size {
-        let end = (offset + SLICE_BYTES as u64).min(size);
-        let slice = blob
-            .slice_with_f64_and_f64(offset as f64, end as f64)
-            .map_err(|_| ReadStop::Unreadable)?;
+    let mut pending = if size > 0 {
+        Some(read(0, slice.min(size))?)
+    } else {
+        None
+    };
+    while let Some(current) = pending.take() {
+        let end = (offset + slice).min(size);
         // Awaiting the read yields to the event loop between slices.
-        let buf = JsFuture::from(slice.array_buffer())
-            .await
-            .map_err(|_| ReadStop::Unreadable)?;
+        let buf = current.await.map_err(|_| ReadStop::Unreadable)?;
+        // Each read costs a round trip to the browser process: start the next one now so
+        // that it overlaps with encoding this one.
+        if end < size {
+            pending = Some(read(end, (end + slice).min(size))?);
+        }
         let bytes = Uint8Array::new(&buf);
         let n = bytes.length() as usize;
         if n as u64 != end - offset {
@@ -240,6 +254,37 @@ fn credentials_mode(s: &str) -> RequestCredentials {
     }
 }
 
+/// Reads a response body as text, but at most `cap` bytes: `Ok(None)` when it is longer
+/// (an answer that size is not Updox's, and reading it all could exhaust memory).
+async fn read_capped(
+    response: &gloo_net::http::Response,
+    cap: usize,
+) -> Result<Option<String>, JsValue> {
+    let Some(body) = response.body() else {
+        return Ok(Some(String::new()));
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if Reflect::get(&chunk, &"done".into())?.as_bool() != Some(false) {
+            break;
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into())?.dyn_into()?;
+        let start = buf.len();
+        let len = value.length() as usize;
+        if start + len > cap {
+            let _ = reader.cancel();
+            return Ok(None);
+        }
+        buf.resize(start + len, 0);
+        if let Some(dest) = buf.get_mut(start..) {
+            value.copy_to(dest);
+        }
+    }
+    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+}
+
 /// The answer's fields, when the body is a JSON object (parsed by the browser's JSON.parse).
 fn parse_answer(text: &str) -> Option<Answer> {
     let v = js_sys::JSON::parse(text).ok()?;
@@ -328,13 +373,14 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
         cancel.controller.abort();
         return Err(SendError::protocol(status, None, None));
     }
-    let text = response
-        .text()
-        .await
-        .map_err(|_| cancel.failure(x.timeout_ms))?;
-    if text.len() as f64 > MAX_RESPONSE_BYTES {
-        return Err(SendError::protocol(status, None, None));
-    }
+    let text = match read_capped(&response, MAX_RESPONSE_BYTES as usize).await {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            cancel.controller.abort();
+            return Err(SendError::protocol(status, None, None));
+        }
+        Err(_) => return Err(cancel.failure(x.timeout_ms)),
+    };
     let result = response::map(status, parse_answer(&text), m.sender.field());
     if result.is_ok() {
         progress(x.on_progress.as_ref(), "done", body_len, body_len);
