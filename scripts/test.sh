@@ -55,6 +55,9 @@ step "cargo clippy (wasm32)" none \
   cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "cargo clippy (native)" none cargo clippy --all-targets -- -D warnings
 step "cargo test (native)" rust_counts cargo test
+# Crashers found by `npm run soak`'s fuzzing, replayed on stable.
+step "fuzz regressions (cargo test in fuzz/)" rust_counts \
+  bash -c 'cd fuzz && cargo test --no-default-features'
 step "wasm-pack test --headless --chrome" rust_counts \
   bash scripts/wasm-browser-tests.sh
 step "build pkg (wasm-pack build --target web --release)" none bash scripts/build.sh

@@ -76,7 +76,7 @@ before(async () => {
     readFileSync(join(ROOT, 'pkg', 'updox_direct.js')).length > 0,
     'pkg/updox_direct.js is missing: run scripts/build.sh first',
   );
-  server = await startDevServer({ port: 0, quiet: true });
+  server = await startDevServer({ port: 0, quiet: true, env: {} });
   browser = await launchBrowser();
 });
 

@@ -40,7 +40,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startDevServer({ port: 0, quiet: true });
+  server = await startDevServer({ port: 0, quiet: true, env: {} });
   browser = await launchBrowser();
 });
 

@@ -13,10 +13,13 @@
 //   /stall-body         sends headers and half a body, then stalls
 //   /close-mid-body     sends headers and half a body, then destroys the socket
 //   /reset              destroys the socket before answering
-//   /huge               a 50 MB answer
+//   /huge               a 50 MB answer (Content-Length declared)
+//   /huge-chunked       a 50 MB answer without Content-Length (chunked)
+//   /stall-upload       never reads the request body and never answers (the upload stalls)
 //   /slow/MS            success after MS milliseconds
 //   GET /last           the last request to /echo: {method, headers, body}
 //   GET /count          how many POSTs arrived (all paths)
+//   GET /posts          every POST so far: [{path, idempotencyKey}] (the last 1000)
 //   GET /closed-port    a loopback port where nothing listens
 import http from 'node:http';
 import net from 'node:net';
@@ -30,6 +33,7 @@ function cors(res) {
   res.setHeader('Access-Control-Allow-Headers', '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS');
   res.setHeader('Access-Control-Expose-Headers', '*');
+  res.setHeader('Access-Control-Max-Age', '600');
 }
 
 function json(res, status, body) {
@@ -49,6 +53,7 @@ async function closedPort() {
 export async function startFaultServer({ port = 0 } = {}) {
   let last = null;
   let posts = 0;
+  const postLog = [];
   const hanging = new Set();
   const server = http.createServer(async (req, res) => {
     cors(res);
@@ -61,10 +66,17 @@ export async function startFaultServer({ port = 0 } = {}) {
     if (req.method === 'GET') {
       if (path === '/last') return json(res, 200, last ?? {});
       if (path === '/count') return json(res, 200, { posts });
+      if (path === '/posts') return json(res, 200, postLog);
       if (path === '/closed-port') return json(res, 200, { port: await closedPort() });
       return json(res, 404, { error: 'not_found' });
     }
     posts += 1;
+    postLog.push({ path, idempotencyKey: req.headers['idempotency-key'] ?? null });
+    if (postLog.length > 1000) postLog.shift();
+    if (path === '/stall-upload') {
+      hanging.add(res);
+      return;
+    }
     const chunks = [];
     for await (const c of req) chunks.push(c);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -120,9 +132,12 @@ export async function startFaultServer({ port = 0 } = {}) {
       }
       case '/reset':
         return req.socket.destroy();
-      case '/huge': {
+      case '/huge':
+      case '/huge-chunked': {
         const size = 50 * 1000 * 1000;
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': size });
+        const headers = { 'Content-Type': 'application/json' };
+        if (path === '/huge') headers['Content-Length'] = size;
+        res.writeHead(200, headers);
         const block = Buffer.alloc(1 << 20, 0x20);
         let sent = 0;
         const pump = () => {
@@ -140,6 +155,9 @@ export async function startFaultServer({ port = 0 } = {}) {
         return json(res, 404, { error: 'not_found' });
     }
   });
+  // Idle keep-alive sockets stay open longer than any test: a server closing one just as
+  // the browser reuses it would make Chromium resend the POST (tested on purpose elsewhere).
+  server.keepAliveTimeout = 120000;
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   const url = `http://127.0.0.1:${server.address().port}`;
   return {

@@ -1,0 +1,235 @@
+// In-page side of the benchmark (loaded by bench/page.html, driven by bench/run.mjs through
+// Playwright). Everything here runs in the page; run.mjs only calls these functions.
+import init, { sendPatientDirectMessage, encodeAttachment } from '/pkg/updox_direct.js';
+import { sendBestJs, sendNaiveJs, sendFloor, bodySize } from '/bench/clients.mjs';
+
+const TO = 'dr.smith@direct.example-clinic.org';
+const FILE_NAME = 'scan.pdf';
+const MIME = 'application/pdf';
+const BIG = 1024 * 1024 * 1024;
+const MODULE_LIMITS = { maxAttachmentBytes: BIG, maxTotalAttachmentBytes: BIG };
+
+const message = (attachments) => ({
+  to: TO,
+  subject: 'Scan of my lab results',
+  textMessage: 'Dear Dr Smith, please find the scan of my lab results attached. Thank you.',
+  from: 'patient:123',
+  attachments,
+});
+
+// --- main-thread responsiveness: longtask entries and a setTimeout(0) lag ticker ---------
+const longtasks = [];
+let longtaskSupported = false;
+try {
+  const po = new PerformanceObserver((list) => longtasks.push(...list.getEntries()));
+  po.observe({ type: 'longtask', buffered: true });
+  longtaskSupported = PerformanceObserver.supportedEntryTypes.includes('longtask');
+  globalThis.__benchPo = po;
+} catch {
+  longtaskSupported = false;
+}
+
+/** Largest gap between consecutive setTimeout(0) callbacks (includes the ~4 ms clamp). */
+function lagMeter() {
+  let last = performance.now();
+  let max = 0;
+  let on = true;
+  const tick = () => {
+    const now = performance.now();
+    if (now - last > max) max = now - last;
+    last = now;
+    if (on) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  return () => {
+    on = false;
+    const now = performance.now();
+    return Math.max(max, now - last);
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` and reports its wall time, longest long task and max event-loop lag. */
+async function measured(fn) {
+  await sleep(20);
+  const stopLag = lagMeter();
+  const t0 = performance.now();
+  await fn();
+  const t1 = performance.now();
+  const lag = stopLag();
+  // Long-task entries are delivered after the task; give the observer a moment.
+  await sleep(30);
+  longtasks.push(...(globalThis.__benchPo?.takeRecords() ?? []));
+  let longest = 0;
+  let count = 0;
+  for (const e of longtasks) {
+    if (e.startTime < t1 && e.startTime + e.duration > t0) {
+      longest = Math.max(longest, e.duration);
+      count++;
+    }
+  }
+  longtasks.length = 0;
+  return { ms: t1 - t0, longtaskMs: longest, longtasks: count, lagMs: lag };
+}
+
+// --- set-up --------------------------------------------------------------------------------
+let moduleReady = null;
+export function initModule() {
+  moduleReady ??= (async () => {
+    const t0 = performance.now();
+    await init();
+    return performance.now() - t0;
+  })();
+  return moduleReady;
+}
+
+export function info() {
+  return {
+    userAgent: navigator.userAgent,
+    toBase64: typeof Uint8Array.prototype.toBase64 === 'function',
+    longtaskSupported,
+  };
+}
+
+const files = new Map();
+const floorBlobs = new Map();
+let filler = null;
+
+/** The attachment: /data/N fetched straight into a Blob (its bytes never enter the JS heap). */
+export async function prepare(size, { floor = true } = {}) {
+  if (!files.has(size)) {
+    const res = await fetch(`/data/${size}`);
+    const blob = await res.blob();
+    if (blob.size !== size) throw new Error(`/data/${size} gave ${blob.size} bytes`);
+    files.set(size, new File([blob], FILE_NAME, { type: MIME }));
+  }
+  if (floor && !floorBlobs.has(size)) floorBlobs.set(size, floorBody(size));
+  return { size, bodyBytes: bodySize(message([]), FILE_NAME, MIME, size) };
+}
+
+/** A Blob of the same size as the real body, built from pieces (1 MiB of base64 text reused). */
+function floorBody(size) {
+  filler ??= new Uint8Array(1024 * 1024).fill(0x41);
+  const total = bodySize(message([]), FILE_NAME, MIME, size);
+  const head = '{"to":"x","attachments":[{"content":"';
+  const tail = '"}]}';
+  let left = total - head.length - tail.length;
+  const parts = [head];
+  while (left > 0) {
+    const n = Math.min(left, filler.length);
+    parts.push(n === filler.length ? filler : filler.subarray(0, n));
+    left -= n;
+  }
+  parts.push(tail);
+  const blob = new Blob(parts, { type: 'application/json' });
+  if (blob.size !== total) throw new Error('floor body size mismatch');
+  return blob;
+}
+
+function sender(client, size, proxyUrl) {
+  const file = files.get(size);
+  switch (client) {
+    case 'module':
+      return () =>
+        sendPatientDirectMessage(message([file]), { proxyUrl, timeoutMs: 120000, limits: MODULE_LIMITS });
+    case 'bestJs':
+      return () => sendBestJs(message([file]), { proxyUrl, timeoutMs: 120000 });
+    case 'naiveJs':
+      return () => sendNaiveJs(message([file]), { proxyUrl, timeoutMs: 120000 });
+    case 'floor':
+      return () => sendFloor(floorBlobs.get(size), { proxyUrl, timeoutMs: 120000 });
+    case 'floorFromPieces':
+      // Memory case: the floor builds its Blob inside the measured window.
+      return () => sendFloor(floorBody(size), { proxyUrl, timeoutMs: 120000 });
+    default:
+      throw new Error(`unknown client ${client}`);
+  }
+}
+
+function checkResult(r) {
+  if (r?.responseCode !== 2000 || r.messageId == null) {
+    throw new Error(`unexpected result ${JSON.stringify(r)}`);
+  }
+}
+
+// --- case 1 and 3: one end-to-end send -------------------------------------------------------
+/** One measured send; `verify` makes the sink check the body byte for byte. */
+export async function send(client, size, { verify = false } = {}) {
+  const proxyUrl = verify && client !== 'floor' ? `/sink?verify=${size}` : '/sink';
+  const fn = sender(client, size, proxyUrl);
+  let result;
+  const m = await measured(async () => {
+    result = await fn();
+  });
+  checkResult(result);
+  return m;
+}
+
+/** A small send (text and a 1 KiB attachment) to warm a client's code paths up. */
+export async function warmUp(client) {
+  await prepare(1024);
+  checkResult(await sender(client === 'floorFromPieces' ? 'floor' : client, 1024, '/sink')());
+}
+
+// --- case 2: encoding throughput (Blob in, base64 string out) --------------------------------
+// Kinds: module (encodeAttachment), toBase64 (blob.arrayBuffer() then toBase64), toBase64Ready
+// (bytes already in memory), readAsDataURL, readOnly (blob.arrayBuffer() alone: the ceiling
+// for anything that starts from a Blob).
+export async function encode(kind, size, reps) {
+  const file = files.get(size);
+  const want = Math.ceil(size / 3) * 4;
+  const bytes = kind === 'toBase64Ready' ? new Uint8Array(await file.arrayBuffer()) : null;
+  const once = async () => {
+    switch (kind) {
+      case 'module':
+        return (await encodeAttachment(file, { fileName: FILE_NAME })).content.length;
+      case 'toBase64':
+        return new Uint8Array(await file.arrayBuffer()).toBase64().length;
+      case 'toBase64Ready':
+        return bytes.toBase64().length;
+      case 'readAsDataURL': {
+        const url = await new Promise((resolve, reject) => {
+          const r = new FileReader();
+          r.onload = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+          r.readAsDataURL(file);
+        });
+        return url.length - url.indexOf(',') - 1;
+      }
+      case 'readOnly':
+        // No encoding: counts as the length an encoder would have produced.
+        return (await file.arrayBuffer()).byteLength === size ? want : -1;
+      default:
+        throw new Error(`unknown encoder ${kind}`);
+    }
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const n = await once();
+    if (n !== want) throw new Error(`${kind}: ${n} base64 chars, want ${want}`);
+  }
+  return { ms: performance.now() - t0, bytes: size * reps };
+}
+
+/** True when the module's encoding equals native toBase64 (checked once per size). */
+export async function encodersAgree(size) {
+  const file = files.get(size);
+  const a = (await encodeAttachment(file, { fileName: FILE_NAME })).content;
+  const b = new Uint8Array(await file.arrayBuffer()).toBase64();
+  return a === b;
+}
+
+// --- case 5: small text-only messages --------------------------------------------------------
+export async function smallSends(client, n) {
+  const msg = { ...message([]) };
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r =
+      client === 'module'
+        ? await sendPatientDirectMessage(msg, { proxyUrl: '/sink' })
+        : await sendBestJs(msg, { proxyUrl: '/sink' });
+    checkResult(r);
+  }
+  return performance.now() - t0;
+}

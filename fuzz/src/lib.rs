@@ -1,0 +1,142 @@
+//! The fuzz targets' logic, shared by the libFuzzer binaries (fuzz_targets/) and the
+//! regression replay (tests/regressions.rs). Each target must never panic or hang; the
+//! assertions below are invariants that hold for every input (a failure is a crasher).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use updox_direct::patient::Day;
+use updox_direct::{address, attachment, patient, response};
+
+fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data)
+}
+
+/// The Direct address validator: `address::check`, `is_valid`, `normalize`.
+pub fn address(data: &[u8]) {
+    let s = text(data);
+    let ok = address::check(&s).is_ok();
+    assert_eq!(ok, address::is_valid(&s));
+    if ok {
+        assert!(s.len() <= 254 && s.is_ascii() && s.contains('@'));
+        // Normalising (lower-casing the domain) keeps a valid address valid.
+        let n = address::normalize(&s);
+        assert!(address::check(&n).is_ok(), "normalize broke {s:?} -> {n:?}");
+    }
+}
+
+/// Demographics and dates: `parse_day`, `check_birth_date`, `check_from`,
+/// `check_patient_id`, `normalize_gender`. The first 12 bytes pick "today".
+pub fn patient(data: &[u8]) {
+    let word = |i: usize| -> u32 {
+        let mut b = [0u8; 4];
+        for (k, slot) in b.iter_mut().enumerate() {
+            *slot = data.get(i + k).copied().unwrap_or(0);
+        }
+        u32::from_le_bytes(b)
+    };
+    let today = Day {
+        year: word(0) % 10_000,
+        month: word(4) % 14,
+        day: word(8) % 33,
+    };
+    let s = text(data.get(12..).unwrap_or_default());
+
+    if let Some(d) = patient::parse_day(&s) {
+        assert_eq!(s.len(), 10);
+        assert!(
+            (1..=12).contains(&d.month) && (1..=31).contains(&d.day),
+            "{d:?}"
+        );
+    }
+    if patient::check_birth_date(&s, today).is_ok() {
+        let d = patient::parse_day(&s).unwrap_or_else(|| panic!("accepted {s:?} without a day"));
+        assert!(d.year >= 1900 && d <= today);
+    }
+    if let Ok(from) = patient::check_from(&s) {
+        assert!(from.starts_with(patient::FROM_PREFIX));
+        assert_eq!(
+            patient::check_from(&from).as_deref(),
+            Ok(from.as_str()),
+            "not idempotent"
+        );
+    }
+    if let Ok(id) = patient::check_patient_id(&s) {
+        assert!(!id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()));
+    }
+    if let Some(g) = patient::normalize_gender(&s) {
+        assert!(["M", "F", "O", "U"].contains(&g.as_str()));
+    }
+}
+
+/// Attachments: `normalize_base64` (cross-checked against the `base64` crate),
+/// `check_file_name`, `check_mime_type`, `strip_directories`, `mime_from_extension`.
+pub fn attachment(data: &[u8]) {
+    let s = text(data);
+
+    let stripped: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let reference = STANDARD.decode(stripped.as_bytes());
+    match attachment::normalize_base64(&s) {
+        Ok(c) => {
+            assert_eq!(c.canonical, stripped);
+            let bytes = reference.unwrap_or_else(|e| {
+                panic!("accepted base64 the base64 crate refuses ({e}): {s:?}")
+            });
+            assert_eq!(bytes.len() as u64, c.decoded_len, "decoded length of {s:?}");
+        }
+        Err(_) => assert!(
+            reference.is_err(),
+            "refused base64 the base64 crate accepts: {s:?}"
+        ),
+    }
+
+    if let Ok(name) = attachment::check_file_name(&s) {
+        assert!(!name.is_empty() && name.len() <= 255);
+        assert!(!name.contains(['/', '\\']) && !name.chars().any(char::is_control));
+        assert!(!name.chars().any(|c| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')));
+        assert_eq!(
+            attachment::check_file_name(&name).as_deref(),
+            Ok(name.as_str()),
+            "not idempotent"
+        );
+    }
+    let base = attachment::strip_directories(&s);
+    assert!(!base.contains(['/', '\\']));
+
+    if let Ok(mime) = attachment::check_mime_type(&s) {
+        assert!(mime.contains('/') && mime.is_ascii());
+        assert!(
+            !mime.bytes().any(|b| b.is_ascii_control()),
+            "control character in {mime:?}"
+        );
+    }
+    assert!(attachment::mime_from_extension(&s).contains('/'));
+}
+
+/// The response mapper (native parse + map): the first two bytes are the HTTP status.
+pub fn response(data: &[u8]) {
+    let status = u16::from_le_bytes([
+        data.first().copied().unwrap_or(0),
+        data.get(1).copied().unwrap_or(0),
+    ]) % 1000;
+    let body = text(data.get(2..).unwrap_or_default());
+    match response::map_text(status, &body, "from") {
+        Ok(r) => {
+            assert!((200..300).contains(&status));
+            assert_eq!(r.response_code, 2000);
+        }
+        Err(e) => {
+            if !(200..300).contains(&status) {
+                assert_eq!(e.kind, updox_direct::error::ErrorKind::Http);
+                assert_eq!(e.status, Some(status));
+            }
+            assert!(!e.message.is_empty());
+        }
+    }
+    // The code readers on their own, with arbitrary numbers and text.
+    if data.len() >= 8 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(data.get(..8).unwrap_or(&[0; 8]));
+        let _ = response::code_from_number(f64::from_le_bytes(b));
+    }
+    let _ = response::code_from_text(&body);
+}

@@ -1,0 +1,64 @@
+// Issue 5, "Bad input" from JavaScript: the hostile-input table
+// (tests/support/hostile-table.mjs) through validatePatientDirectMessage,
+// sendPatientDirectMessage, encodeAttachment, patientSender and isValidDirectAddress of the
+// built module in headless Chromium. Each call must answer with its typed result (issue
+// list, boolean, value) or an UpdoxError of kind "validation" — never another exception, a
+// wasm trap or a hang — and a valid call must still work after each one. Rejected sends
+// must not make a request.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './helpers/browser.mjs';
+import { startFaultServer } from './support/fault-server.mjs';
+import { runHostileTable } from './support/hostile-table.mjs';
+import { getJson, openModulePage, startModulePage } from './support/module-page.mjs';
+
+const APIS = ['validatePatientDirectMessage', 'sendPatientDirectMessage', 'encodeAttachment', 'patientSender', 'isValidDirectAddress'];
+
+describe('hostile input through the public API', () => {
+  let browser;
+  let faults;
+  let pageServer;
+  let opened;
+  let outcome;
+  let postsBefore;
+  let postsAfter;
+  before(async () => {
+    browser = await launchBrowser();
+    faults = await startFaultServer();
+    pageServer = await startModulePage();
+    opened = await openModulePage(browser, pageServer.url);
+    postsBefore = (await getJson(`${faults.url}/count`)).posts;
+    outcome = await runHostileTable(opened.page, { proxyUrl: `${faults.url}/echo` });
+    postsAfter = (await getJson(`${faults.url}/count`)).posts;
+  });
+  after(async () => {
+    await opened?.context.close();
+    await pageServer?.close();
+    await faults?.close();
+    await browser?.close();
+  });
+
+  for (const api of APIS) {
+    test(api, (t) => {
+      const rows = outcome.rows.filter((r) => r.api === api);
+      const bad = rows.filter((r) => r.problem);
+      t.diagnostic(`${rows.length} inputs tried, slowest ${Math.max(...rows.map((r) => r.ms))} ms`);
+      assert.ok(rows.length > 20, 'the table ran');
+      assert.deepEqual(
+        bad.map((r) => `${r.label}: ${r.problem}`),
+        [],
+      );
+    });
+  }
+
+  test('only the sends that passed validation made a request', () => {
+    assert.equal(postsAfter - postsBefore, outcome.sendsPassed);
+  });
+
+  test('no uncaught page error', (t) => {
+    const errors = opened.consoleEntries.filter((e) => e.type === 'pageerror');
+    t.diagnostic(`inputs tried: ${outcome.rows.length}`);
+    console.log(`inputs tried: ${outcome.rows.length}`);
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,0 +1,241 @@
+// A loopback page server for driving the built module (pkg/) in headless Chromium, for the
+// fault, hostile-input, security and soak suites.
+//
+//   GET  /                 a blank page whose module script loads /pkg/updox_direct.js and
+//                          exposes it as `window.updox` (plus helpers, see HARNESS below)
+//   GET  /pkg/...          the built package
+//   GET  /warm             a tiny answer (to open keep-alive connections before a test)
+//   POST /api/updox/PatientDirectMessageSend
+//                          when `upstream` is given: forwarded to that URL (e.g. the dev
+//                          server's reference proxy) and its answer relayed. `front.dropNext`
+//                          makes the next N such POSTs that arrive on a *reused* keep-alive
+//                          connection be forwarded, answered upstream, and then have their
+//                          connection destroyed before any response byte: what makes
+//                          Chromium silently resend a POST.
+//
+// No CSP on this page (the suites evaluate code in it); the demo page's CSP is tested by
+// tests/demo.test.mjs.
+import http from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { captureConsole } from '../helpers/browser.mjs';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const PKG_DIR = join(ROOT, 'pkg');
+export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
+
+const TYPES = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.ts': 'text/plain',
+};
+
+const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>updox-direct test page</title>
+<script type="module" src="/harness.mjs"></script></head><body></body></html>`;
+
+// Runs in the page. `describeError` turns whatever a call threw into plain data; `settle`
+// awaits a promise and reports {ok, value|error, ms}.
+const HARNESS = `
+import init, * as updox from '/pkg/updox_direct.js';
+const wasm = await init({ module_or_path: '/pkg/updox_direct_bg.wasm' });
+window.updox = updox;
+window.updoxWasmMemory = () => wasm.memory.buffer.byteLength;
+window.describeError = (e) => {
+  let json = null;
+  try { json = JSON.stringify(e); } catch (x) { json = 'unserialisable: ' + String(x); }
+  const isObj = e !== null && (typeof e === 'object' || typeof e === 'function');
+  return {
+    type: typeof e,
+    isUpdoxError: e instanceof updox.UpdoxError,
+    isError: e instanceof Error,
+    name: isObj ? String(e.name) : null,
+    kind: isObj ? (e.kind ?? null) : null,
+    status: isObj ? (e.status ?? null) : null,
+    responseCode: isObj ? (e.responseCode ?? null) : null,
+    responseMessage: isObj ? (e.responseMessage ?? null) : null,
+    reason: isObj ? (e.reason ?? null) : null,
+    retryable: isObj ? (e.retryable ?? null) : null,
+    issues: isObj && Array.isArray(e.issues) ? e.issues.map((i) => ({ field: i.field, code: i.code, message: i.message })) : null,
+    message: isObj ? String(e.message) : String(e),
+    stack: isObj ? String(e.stack ?? '') : '',
+    json,
+  };
+};
+window.settle = async (promise) => {
+  const t0 = performance.now();
+  try {
+    const value = await promise;
+    return { ok: true, value, ms: performance.now() - t0 };
+  } catch (e) {
+    return { ok: false, error: window.describeError(e), ms: performance.now() - t0 };
+  }
+};
+window.__ready = true;
+`;
+
+function resolveIn(root, rel) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(rel);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').includes('..')) return null;
+  const file = resolve(root, `.${sep}${decoded}`);
+  return file.startsWith(root + sep) ? file : null;
+}
+
+async function serveFile(res, file) {
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    return res.end('not found');
+  }
+  res.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    'Cache-Control': 'no-store',
+  });
+  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+}
+
+/** Forwards a buffered request to `upstream`; resolves {status, headers, body}. */
+function forward(upstream, req, body) {
+  return new Promise((resolvePromise, reject) => {
+    const headers = { 'Content-Type': req.headers['content-type'] ?? 'application/json', 'Content-Length': body.length };
+    for (const name of ['idempotency-key', 'x-csrf-token']) {
+      if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+    }
+    const up = http.request(upstream, { method: 'POST', headers, agent: false }, (upRes) => {
+      const chunks = [];
+      upRes.on('data', (c) => chunks.push(c));
+      upRes.on('end', () => resolvePromise({ status: upRes.statusCode, headers: upRes.headers, body: Buffer.concat(chunks) }));
+      upRes.on('error', reject);
+    });
+    up.on('error', reject);
+    up.end(body);
+  });
+}
+
+/**
+ * Starts the page server. `upstream`: URL the proxy route forwards to (optional).
+ * Resolves {url, proxyUrl, front, close()} where `front` holds counters:
+ * {posts, dropped, freshSkipped, keys: [...], dropNext}.
+ */
+export async function startModulePage({ upstream } = {}) {
+  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], dropNext: 0 };
+  const server = http.createServer(async (req, res) => {
+    const socket = req.socket;
+    socket.servedRequests ??= 0;
+    const reused = socket.servedRequests > 0;
+    res.on('finish', () => {
+      socket.servedRequests += 1;
+    });
+    const path = new URL(req.url, 'http://page.invalid').pathname;
+    try {
+      if (req.method === 'GET' && path === '/') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+        return res.end(PAGE);
+      }
+      if (req.method === 'GET' && path === '/harness.mjs') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
+        return res.end(HARNESS);
+      }
+      if (req.method === 'GET' && path === '/warm') {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 2 });
+        return res.end('ok');
+      }
+      if (req.method === 'GET' && path.startsWith('/pkg/')) {
+        const file = resolveIn(PKG_DIR, path.slice('/pkg/'.length));
+        if (file) return await serveFile(res, file);
+      }
+      if (path === PROXY_PATH && req.method === 'POST' && upstream) {
+        front.posts += 1;
+        front.keys.push(req.headers['idempotency-key'] ?? null);
+        const chunks = [];
+        for await (const c of req) chunks.push(c);
+        const answer = await forward(upstream, req, Buffer.concat(chunks));
+        if (front.dropNext > 0) {
+          if (reused) {
+            front.dropNext -= 1;
+            front.dropped += 1;
+            // Answered upstream (Updox has the message), but the browser gets no byte.
+            return socket.destroy();
+          }
+          front.freshSkipped += 1;
+        }
+        const headers = { 'Content-Length': answer.body.length, 'Cache-Control': 'no-store' };
+        for (const name of ['content-type', 'idempotent-replayed']) {
+          if (answer.headers[name] !== undefined) headers[name] = answer.headers[name];
+        }
+        res.writeHead(answer.status, headers);
+        return res.end(answer.body);
+      }
+      req.resume();
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+    } catch {
+      if (!res.headersSent) {
+        res.writeHead(502, { 'Content-Type': 'application/json' });
+        res.end('{"error":"front_failed"}');
+      } else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 120000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    proxyUrl: url + PROXY_PATH,
+    front,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * Opens the page of `pageUrl` in a new context of `browser` and waits for the module.
+ * Returns {context, page, consoleEntries, requests} (`requests`: every URL the page asked
+ * for, from the browser's side).
+ */
+export async function openModulePage(browser, pageUrl) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleEntries = captureConsole(page);
+  const requests = [];
+  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
+  await page.goto(pageUrl + '/', { waitUntil: 'load' });
+  await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });
+  return { context, page, consoleEntries, requests };
+}
+
+/** A valid message (Updox's sample, without auth), with `to` and optional overrides. */
+export function validMessage(overrides = {}) {
+  return {
+    to: 'test@direct.updoxqa.com',
+    subject: 'Test subject',
+    textMessage: 'Test message',
+    patientDemographics: {
+      patientId: '34534',
+      firstName: 'Jane',
+      middleName: '',
+      lastName: 'Doe',
+      dateOfBirth: '1990-10-10',
+      gender: 'F',
+      emailAddress: '',
+    },
+    ...overrides,
+  };
+}
+
+export async function getJson(url) {
+  const r = await fetch(url);
+  return r.json();
+}
