@@ -129,10 +129,9 @@ pub async fn encode_attachment(
     let Some(a) = valid.filter(|_| issues.is_empty()) else {
         return Err(error(&SendError::validation(issues)));
     };
-    let (Content::Blob { blob, size }, Some(blob_ref)) = (&a.content, blobs.first()) else {
+    let (Content::Blob { size, .. }, Some(blob_ref)) = (&a.content, blobs.first()) else {
         return Err(error(&SendError::validation(vec![])));
     };
-    let _ = blob;
     let mut encoded: Vec<u8> = Vec::with_capacity((size.div_ceil(3) * 4) as usize);
     let mut sink = |piece: &[u8]| encoded.extend_from_slice(piece);
     let mut between = |_| true;
@@ -174,8 +173,7 @@ pub async fn send_patient_direct_message(
         }
     };
 
-    if let Some(kind) = o.not_an_object {
-        let _ = kind;
+    if o.not_an_object.is_some() {
         issues.push(ValidationIssue::new(
             "options",
             CODE_INVALID,
