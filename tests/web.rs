@@ -68,11 +68,16 @@ async fn send(message: &JsValue, options: &Object) -> Result<JsValue, JsValue> {
 }
 
 async fn fetch_json(path: &str) -> JsValue {
-    let r = gloo_net::http::Request::get(&format!("{}{path}", server()))
-        .send()
+    let window = web_sys::window().expect("window");
+    let promise = window.fetch_with_str(&format!("{}{path}", server()));
+    let r: web_sys::Response = wasm_bindgen_futures::JsFuture::from(promise)
         .await
-        .expect("fetch");
-    parse(&r.text().await.expect("text"))
+        .expect("fetch")
+        .unchecked_into();
+    let text = wasm_bindgen_futures::JsFuture::from(r.text().expect("text"))
+        .await
+        .expect("text");
+    parse(&text.as_string().unwrap_or_default())
 }
 
 fn kind(e: &JsValue) -> String {

@@ -13,6 +13,10 @@ extern "C" {
     pub fn set_timeout(handler: &js_sys::Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     pub fn clear_timeout(id: &JsValue);
+    /// The global `fetch` (window and worker alike); `catch` turns a synchronous throw
+    /// (e.g. a page that replaced fetch) into an error value.
+    #[wasm_bindgen(js_name = fetch, catch)]
+    pub fn fetch(request: &web_sys::Request) -> Result<js_sys::Promise, JsValue>;
 }
 
 fn global_prop(name: &str) -> Option<JsValue> {

@@ -16,7 +16,10 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Blob, BlobPropertyBag, RequestCredentials};
+use web_sys::{
+    AbortController, AbortSignal, Blob, BlobPropertyBag, Headers, Request, RequestCredentials,
+    RequestInit, Response,
+};
 
 /// Updox's answers are a few hundred bytes; anything far larger is not Updox's.
 const MAX_RESPONSE_BYTES: f64 = 1024.0 * 1024.0;
@@ -256,10 +259,7 @@ fn credentials_mode(s: &str) -> RequestCredentials {
 
 /// Reads a response body as text, but at most `cap` bytes: `Ok(None)` when it is longer
 /// (an answer that size is not Updox's, and reading it all could exhaust memory).
-async fn read_capped(
-    response: &gloo_net::http::Response,
-    cap: usize,
-) -> Result<Option<String>, JsValue> {
+async fn read_capped(response: &Response, cap: usize) -> Result<Option<String>, JsValue> {
     let Some(body) = response.body() else {
         return Ok(Some(String::new()));
     };
@@ -376,34 +376,44 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
         (body.into(), len)
     };
 
-    let mut request = gloo_net::http::Request::post(&x.url)
-        .header("Content-Type", "application/json")
-        .header("Idempotency-Key", &x.idempotency_key)
-        .abort_signal(Some(&cancel.controller.signal()));
+    let prepare_failed = |_| SendError::local("The message could not be prepared for sending.");
+    let headers = Headers::new().map_err(prepare_failed)?;
+    headers
+        .set("Content-Type", "application/json")
+        .map_err(prepare_failed)?;
+    headers
+        .set("Idempotency-Key", &x.idempotency_key)
+        .map_err(prepare_failed)?;
     for (name, value) in &x.headers {
-        request = request.header(name, value);
+        headers.set(name, value).map_err(prepare_failed)?;
     }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&body);
+    init.set_signal(Some(&cancel.controller.signal()));
     if let Some(c) = &x.credentials {
-        request = request.credentials(credentials_mode(c));
+        init.set_credentials(credentials_mode(c));
     }
-    let request = request
-        .body(body)
-        .map_err(|_| SendError::local("The message could not be prepared for sending."))?;
+    let request = Request::new_with_str_and_init(&x.url, &init).map_err(prepare_failed)?;
 
     if cancel.caller_aborted() {
         return Err(SendError::aborted());
     }
     progress(x.on_progress.as_ref(), "sending", 0, body_len);
     cancel.start_timer(x.timeout_ms);
-    let response = request
-        .send()
-        .await
-        .map_err(|_| cancel.failure(x.timeout_ms))?;
+    let response: Response = match platform::fetch(&request) {
+        Ok(promise) => JsFuture::from(promise).await.and_then(|r| r.dyn_into()),
+        Err(e) => Err(e),
+    }
+    .map_err(|_| cancel.failure(x.timeout_ms))?;
     progress(x.on_progress.as_ref(), "sending", body_len, body_len);
     let status = response.status();
     let declared = response
         .headers()
         .get("content-length")
+        .ok()
+        .flatten()
         .and_then(|l| l.trim().parse::<u64>().ok());
     if declared.is_some_and(|l| l as f64 > MAX_RESPONSE_BYTES) {
         cancel.controller.abort();
