@@ -11,7 +11,8 @@ pub fn encode_into(input: &[u8], out: &mut Vec<u8>) {
     base64_simd::STANDARD.encode_append(input, out);
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
     use base64::engine::general_purpose::STANDARD;

@@ -64,7 +64,9 @@ fn blob(content: &[u8]) -> web_sys::Blob {
 }
 
 async fn send(message: &JsValue, options: &Object) -> Result<JsValue, JsValue> {
-    send_patient_direct_message(message.clone(), options.into()).await
+    send_patient_direct_message(message.clone(), options.into())
+        .await
+        .map_err(JsValue::from)
 }
 
 async fn fetch_json(path: &str) -> JsValue {
@@ -156,7 +158,9 @@ fn addresses_and_senders() {
             .and_then(|s| s.as_string()),
         Some("patient:100030".into())
     );
-    let e = patient_sender(" ".into()).expect_err("blank id");
+    let e = patient_sender(" ".into())
+        .map_err(JsValue::from)
+        .expect_err("blank id");
     assert_eq!(kind(&e), "validation");
     assert_eq!(get(&e, "name").as_string().as_deref(), Some("UpdoxError"));
     assert!(e.is_instance_of::<js_sys::Error>());
@@ -189,6 +193,7 @@ async fn encode_attachment_is_byte_exact_across_slices() {
 async fn a_blob_needs_a_file_name() {
     let e = encode_attachment(blob(b"abc").into(), None)
         .await
+        .map_err(JsValue::from)
         .expect_err("no name");
     assert_eq!(issue_fields(&get(&e, "issues")), ["fileName"]);
     let o = Object::new();
@@ -454,6 +459,7 @@ async fn bad_options_are_validation_errors() {
     }
     let e = send_patient_direct_message(sample_message(), JsValue::UNDEFINED)
         .await
+        .map_err(JsValue::from)
         .expect_err("no options");
     assert_eq!(issue_fields(&get(&e, "issues")), ["options"]);
 }

@@ -2,11 +2,13 @@
 //! `null`), and errors into the `UpdoxError` class. Built by hand with `Reflect.set`: a
 //! serde bridge would cost more bytes than these few shapes.
 
-use crate::codes::CodeInfo;
-use crate::error::SendError;
+use crate::check::attachment::ValidAttachment;
+use crate::check::limits::Limits;
 use crate::issue::ValidationIssue;
-use crate::limits::Limits;
-use crate::response::{MessageId, SendResult};
+use crate::text;
+use crate::updox::codes::CodeInfo;
+use crate::updox::error::SendError;
+use crate::updox::response::{MessageId, SendResult};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -45,8 +47,8 @@ pub fn issues(list: &[ValidationIssue]) -> JsValue {
         .map(|i| {
             Obj::new()
                 .set("field", i.field.as_str())
-                .set("code", i.code as f64)
-                .set("message", i.message.as_str())
+                .set("code", i.code() as f64)
+                .set("message", text::english(i))
                 .done()
         })
         .collect::<Array>()
@@ -55,7 +57,8 @@ pub fn issues(list: &[ValidationIssue]) -> JsValue {
 
 pub fn result(r: &SendResult) -> JsValue {
     let message_id = match &r.message_id {
-        Some(MessageId::Number(n)) => JsValue::from_f64(*n),
+        // Read by JavaScript, as JSON.parse would have read it.
+        Some(MessageId::Number(n)) => JsValue::from_f64(js_sys::parse_float(n)),
         Some(MessageId::Text(s)) => JsValue::from_str(s),
         None => JsValue::NULL,
     };
@@ -72,7 +75,14 @@ pub fn result(r: &SendResult) -> JsValue {
         .done()
 }
 
-pub fn error(e: &SendError) -> JsValue {
+/// The `UpdoxError` for `e`: what every export rejects or throws with.
+impl From<SendError> for JsValue {
+    fn from(e: SendError) -> JsValue {
+        error(&e)
+    }
+}
+
+fn error(e: &SendError) -> JsValue {
     let details = Obj::new()
         .set("kind", e.kind.as_str())
         .opt_num("responseCode", e.response_code.map(|c| c as f64))
@@ -109,5 +119,14 @@ pub fn limits(l: &Limits) -> JsValue {
             "maxTotalAttachmentBytes",
             l.max_total_attachment_bytes as f64,
         )
+        .done()
+}
+
+/// An encoded attachment in Updox's shape.
+pub fn attachment(a: &ValidAttachment, content: String) -> JsValue {
+    Obj::new()
+        .set("content", content)
+        .set("mimeType", a.mime_type.as_str())
+        .set("fileName", a.file_name.as_str())
         .done()
 }

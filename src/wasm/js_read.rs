@@ -2,10 +2,11 @@
 //! operations that catch JavaScript exceptions are used, so getters that throw, Proxy
 //! objects and look-alike objects become issues, never an exception through wasm.
 
+use crate::check::options::MAX_HEADERS;
 use crate::input::{
-    AttachmentInput, DemographicsInput, Field, Group, LimitsInput, MessageInput, Number,
+    AttachmentInput, AuthInput, DemographicsInput, Input, LimitsInput, MessageInput, Number,
+    OptionsInput, Text,
 };
-use crate::options::AuthInput;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -13,8 +14,6 @@ use web_sys::{AbortSignal, Blob, File};
 
 /// Entries of a list read at most: a hostile sparse array may claim 2^32 − 1.
 const MAX_LIST: u32 = 1000;
-/// Extra headers read at most (one more than allowed, so that too many is reported).
-const MAX_HEADERS: u32 = crate::options::MAX_HEADERS as u32 + 1;
 
 #[wasm_bindgen]
 extern "C" {
@@ -24,8 +23,8 @@ extern "C" {
     fn object_keys(v: &JsValue) -> Result<js_sys::Array, JsValue>;
 }
 
-/// A JavaScript type name for messages and `Field::Wrong`.
-pub fn type_name(v: &JsValue) -> &'static str {
+/// A JavaScript type name for `Input::Wrong`.
+fn type_name(v: &JsValue) -> &'static str {
     if v.is_null() {
         return "null";
     }
@@ -49,44 +48,40 @@ fn is_object(v: &JsValue) -> bool {
 }
 
 /// `obj[key]`, or `None` when reading it threw (a getter, a Proxy trap).
-pub fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
+fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(obj, &JsValue::from_str(key)).ok()
 }
 
-pub fn field_of(v: Option<JsValue>) -> Field {
-    match v {
-        None => Field::Wrong("unreadable"),
-        Some(v) if v.is_undefined() || v.is_null() => Field::Absent,
-        Some(v) => match v.as_string() {
-            Some(s) => Field::Text(s),
-            None => Field::Wrong(type_name(&v)),
-        },
+/// A value read as `T` with `read` (`None` when it is of the wrong type).
+fn input<T>(value: Option<JsValue>, read: impl FnOnce(&JsValue) -> Option<T>) -> Input<T> {
+    match value {
+        None => Input::Wrong("unreadable"),
+        Some(v) if v.is_undefined() || v.is_null() => Input::Absent,
+        Some(v) => read(&v).map_or_else(|| Input::Wrong(type_name(&v)), Input::Given),
     }
 }
 
-pub fn field(obj: &JsValue, key: &str) -> Field {
-    field_of(get(obj, key))
+fn text_of(v: Option<JsValue>) -> Text {
+    input(v, JsValue::as_string)
+}
+
+/// A string argument: anything else, `null` included, is of the wrong type.
+pub fn text_arg(v: &JsValue) -> Text {
+    v.as_string()
+        .map_or_else(|| Input::Wrong(type_name(v)), Input::Given)
+}
+
+fn text(obj: &JsValue, key: &str) -> Text {
+    text_of(get(obj, key))
 }
 
 fn number(obj: &JsValue, key: &str) -> Number {
-    match get(obj, key) {
-        None => Number::Wrong("unreadable"),
-        Some(v) if v.is_undefined() || v.is_null() => Number::Absent,
-        Some(v) => match v.as_f64() {
-            Some(n) => Number::Value(n),
-            None => Number::Wrong(type_name(&v)),
-        },
-    }
+    input(get(obj, key), JsValue::as_f64)
 }
 
-/// Reads an object-valued property with `read`.
-fn group<T>(obj: &JsValue, key: &str, read: impl FnOnce(&JsValue) -> T) -> Group<T> {
-    match get(obj, key) {
-        None => Group::Wrong("unreadable"),
-        Some(v) if v.is_undefined() || v.is_null() => Group::Absent,
-        Some(v) if is_object(&v) => Group::Present(read(&v)),
-        Some(v) => Group::Wrong(type_name(&v)),
-    }
+/// An object-valued property, read with `read`.
+fn object<T>(obj: &JsValue, key: &str, read: impl FnOnce(&JsValue) -> T) -> Input<T> {
+    input(get(obj, key), |v| is_object(v).then(|| read(v)))
 }
 
 /// `v` as a real Blob whose size can be read (a look-alike throws on `size`).
@@ -96,56 +91,58 @@ fn as_blob(v: &JsValue) -> Option<(Blob, f64)> {
     Some((blob.clone(), size))
 }
 
-fn attachment(v: &JsValue, blobs: &mut Vec<Blob>) -> AttachmentInput {
-    let blob_entry = |blob: Blob, size: f64, holder: &JsValue, blobs: &mut Vec<Blob>| {
-        // The caller's fileName wins; else a File's own name.
-        let given = if holder.dyn_ref::<Blob>().is_some() {
-            Field::Absent
-        } else {
-            field(holder, "fileName")
-        };
-        let (file_name, name_from_file) = match given {
-            Field::Absent if blob.dyn_ref::<File>().is_some() => (field(&blob, "name"), true),
-            other => (other, false),
-        };
-        let mime_type = match if holder.dyn_ref::<Blob>().is_some() {
-            Field::Absent
-        } else {
-            field(holder, "mimeType")
-        } {
-            Field::Absent => field(&blob, "type"),
-            other => other,
-        };
-        blobs.push(blob);
-        AttachmentInput::Blob {
-            blob: blobs.len() - 1,
-            size,
-            file_name,
-            name_from_file,
-            mime_type,
-        }
+/// A File/Blob attachment: the caller's `fileName`/`mimeType` (from `names`, `None` when
+/// not given), else the File's own. The blob joins `blobs`.
+fn blob_entry(
+    blob: Blob,
+    size: f64,
+    names: Option<(Text, Text)>,
+    blobs: &mut Vec<Blob>,
+) -> AttachmentInput {
+    let (given_name, given_type) = names.unwrap_or((Input::Absent, Input::Absent));
+    let (file_name, name_from_file) = match given_name {
+        Input::Absent if blob.dyn_ref::<File>().is_some() => (text(&blob, "name"), true),
+        other => (other, false),
     };
+    let mime_type = match given_type {
+        Input::Absent => text(&blob, "type"),
+        other => other,
+    };
+    blobs.push(blob);
+    AttachmentInput::Blob {
+        blob: blobs.len() - 1,
+        size,
+        file_name,
+        name_from_file,
+        mime_type,
+    }
+}
+
+fn attachment(v: &JsValue, blobs: &mut Vec<Blob>) -> Input<AttachmentInput> {
     if v.dyn_ref::<Blob>().is_some() {
         return match as_blob(v) {
-            Some((blob, size)) => blob_entry(blob, size, v, blobs),
-            None => AttachmentInput::Wrong("unreadable"),
+            Some((blob, size)) => Input::Given(blob_entry(blob, size, None, blobs)),
+            None => Input::Wrong("unreadable"),
         };
     }
     if !is_object(v) {
-        return AttachmentInput::Wrong(type_name(v));
+        return Input::Wrong(type_name(v));
     }
     let content = get(v, "content");
     if let Some(c) = content.as_ref().filter(|c| c.dyn_ref::<Blob>().is_some()) {
         return match as_blob(c) {
-            Some((blob, size)) => blob_entry(blob, size, v, blobs),
-            None => AttachmentInput::Wrong("unreadable"),
+            Some((blob, size)) => {
+                let names = (text(v, "fileName"), text(v, "mimeType"));
+                Input::Given(blob_entry(blob, size, Some(names), blobs))
+            }
+            None => Input::Wrong("unreadable"),
         };
     }
-    AttachmentInput::Encoded {
-        content: field_of(content),
-        mime_type: field(v, "mimeType"),
-        file_name: field(v, "fileName"),
-    }
+    Input::Given(AttachmentInput::Encoded {
+        content: text_of(content),
+        mime_type: text(v, "mimeType"),
+        file_name: text(v, "fileName"),
+    })
 }
 
 fn list_len(v: &JsValue) -> u32 {
@@ -155,134 +152,120 @@ fn list_len(v: &JsValue) -> u32 {
         .map_or(0, |l| l.min(f64::from(u32::MAX)) as u32)
 }
 
-fn attachments(obj: &JsValue, blobs: &mut Vec<Blob>) -> Group<Vec<AttachmentInput>> {
-    match get(obj, "attachments") {
-        None => Group::Wrong("unreadable"),
-        Some(v) if v.is_undefined() || v.is_null() => Group::Absent,
-        Some(v) if is_array(&v).unwrap_or(false) => {
-            let n = list_len(&v);
-            let entries = (0..n.min(MAX_LIST))
-                .map(|i| match Reflect::get_u32(&v, i) {
+fn attachments(obj: &JsValue, blobs: &mut Vec<Blob>) -> Input<Vec<Input<AttachmentInput>>> {
+    input(get(obj, "attachments"), |v| {
+        is_array(v).unwrap_or(false).then(|| {
+            (0..list_len(v).min(MAX_LIST))
+                .map(|i| match Reflect::get_u32(v, i) {
                     Ok(item) => attachment(&item, blobs),
-                    Err(_) => AttachmentInput::Wrong("unreadable"),
+                    Err(_) => Input::Wrong("unreadable"),
                 })
-                .collect();
-            Group::Present(entries)
-        }
-        Some(v) => Group::Wrong(type_name(&v)),
-    }
+                .collect()
+        })
+    })
 }
 
 fn demographics(v: &JsValue) -> DemographicsInput {
     DemographicsInput {
-        patient_id: field(v, "patientId"),
-        first_name: field(v, "firstName"),
-        middle_name: field(v, "middleName"),
-        last_name: field(v, "lastName"),
-        date_of_birth: field(v, "dateOfBirth"),
-        gender: field(v, "gender"),
-        email_address: field(v, "emailAddress"),
+        patient_id: text(v, "patientId"),
+        first_name: text(v, "firstName"),
+        middle_name: text(v, "middleName"),
+        last_name: text(v, "lastName"),
+        date_of_birth: text(v, "dateOfBirth"),
+        gender: text(v, "gender"),
+        email_address: text(v, "emailAddress"),
     }
 }
 
-/// Reads a message; the `File`/`Blob` attachments are returned alongside, by number.
-pub fn message(v: &JsValue) -> (MessageInput, Vec<Blob>) {
+/// Reads a message; its `File`/`Blob` attachments are returned alongside, by number.
+pub fn message(v: &JsValue) -> (Input<MessageInput>, Vec<Blob>) {
     let mut blobs = Vec::new();
-    if !is_object(v) {
-        return (MessageInput::not_an_object(type_name(v)), blobs);
-    }
-    let m = MessageInput {
-        not_an_object: None,
-        to: field(v, "to"),
-        subject: field(v, "subject"),
-        text_message: field(v, "textMessage"),
-        from: field(v, "from"),
-        demographics: group(v, "patientDemographics", demographics),
-        attachments: attachments(v, &mut blobs),
-    };
+    let m = input(Some(v.clone()), |v| {
+        is_object(v).then(|| MessageInput {
+            to: text(v, "to"),
+            subject: text(v, "subject"),
+            text_message: text(v, "textMessage"),
+            from: text(v, "from"),
+            demographics: object(v, "patientDemographics", demographics),
+            attachments: attachments(v, &mut blobs),
+        })
+    });
     (m, blobs)
 }
 
-pub fn limits(v: &JsValue) -> Group<LimitsInput> {
-    if v.is_undefined() || v.is_null() {
-        return Group::Absent;
-    }
-    if !is_object(v) {
-        return Group::Wrong(type_name(v));
-    }
-    Group::Present(LimitsInput {
+/// Reads `encodeAttachment`'s arguments: one File/Blob, named by `options` if given. An
+/// options value that is not an object, or a name that cannot be read, counts as absent.
+pub fn file(v: &JsValue, options: &JsValue) -> (Input<AttachmentInput>, Option<Blob>) {
+    let Some((blob, size)) = as_blob(v) else {
+        return (Input::Absent, None);
+    };
+    let given = |key: &str| match text(options, key) {
+        Input::Wrong("unreadable") => Input::Absent,
+        other => other,
+    };
+    let names = is_object(options).then(|| (given("fileName"), given("mimeType")));
+    let mut blobs = Vec::with_capacity(1);
+    let entry = blob_entry(blob, size, names, &mut blobs);
+    (Input::Given(entry), blobs.pop())
+}
+
+fn limits_of(v: &JsValue) -> LimitsInput {
+    LimitsInput {
         max_subject_chars: number(v, "maxSubjectChars"),
         max_text_message_bytes: number(v, "maxTextMessageBytes"),
         max_attachments: number(v, "maxAttachments"),
         max_attachment_bytes: number(v, "maxAttachmentBytes"),
         max_total_attachment_bytes: number(v, "maxTotalAttachmentBytes"),
-    })
+    }
 }
 
-/// The send options as read; browser objects are kept as they are.
-pub struct OptionsInput {
-    pub not_an_object: Option<&'static str>,
-    pub proxy_url: Field,
-    pub timeout_ms: Number,
-    pub credentials: Field,
-    pub headers: Group<Vec<(String, Field)>>,
-    pub limits: Group<LimitsInput>,
-    pub auth: Group<AuthInput>,
-    pub allow_browser_credentials: bool,
-    pub allow_insecure_proxy_url: bool,
-    /// `Err(())` when `signal` is given but is not an AbortSignal.
-    pub signal: Result<Option<AbortSignal>, ()>,
-    /// `Err(())` when `onProgress` is given but is not a function.
-    pub on_progress: Result<Option<Function>, ()>,
+pub fn limits(v: &JsValue) -> Input<LimitsInput> {
+    input(Some(v.clone()), |v| is_object(v).then(|| limits_of(v)))
 }
 
-fn headers(v: &JsValue) -> Vec<(String, Field)> {
-    let Ok(keys) = object_keys(v) else {
-        return vec![(String::new(), Field::Wrong("unreadable"))];
-    };
-    (0..keys.length().min(MAX_HEADERS))
-        .filter_map(|i| keys.get(i).as_string())
-        .map(|k| {
-            let value = field(v, &k);
-            (k, value)
-        })
-        .collect()
+/// Extra headers, at most one more than allowed (so that too many is reported).
+fn headers(v: &JsValue) -> Option<Vec<(String, Text)>> {
+    let keys = object_keys(v).ok()?;
+    Some(
+        (0..keys.length().min(MAX_HEADERS as u32 + 1))
+            .filter_map(|i| keys.get(i).as_string())
+            .map(|k| {
+                let value = text(v, &k);
+                (k, value)
+            })
+            .collect(),
+    )
+}
+
+fn auth(a: &JsValue) -> AuthInput {
+    AuthInput {
+        application_id: text(a, "applicationId"),
+        application_password: text(a, "applicationPassword"),
+        account_id: text(a, "accountId"),
+        user_id: text(a, "userId"),
+    }
 }
 
 fn is_true(obj: &JsValue, key: &str) -> bool {
     get(obj, key).and_then(|v| v.as_bool()) == Some(true)
 }
 
-pub fn options(v: &JsValue) -> OptionsInput {
-    let object = is_object(v);
-    let empty: JsValue = js_sys::Object::new().into();
-    let o = if object { v } else { &empty };
-    let signal = match get(o, "signal") {
-        Some(s) if s.is_undefined() || s.is_null() => Ok(None),
-        Some(s) => s.dyn_into::<AbortSignal>().map(Some).map_err(|_| ()),
-        None => Err(()),
-    };
-    let on_progress = match get(o, "onProgress") {
-        Some(f) if f.is_undefined() || f.is_null() => Ok(None),
-        Some(f) => f.dyn_into::<Function>().map(Some).map_err(|_| ()),
-        None => Err(()),
-    };
-    OptionsInput {
-        not_an_object: (!object).then(|| type_name(v)),
-        proxy_url: field(o, "proxyUrl"),
-        timeout_ms: number(o, "timeoutMs"),
-        credentials: field(o, "credentials"),
-        headers: group(o, "headers", headers),
-        limits: get(o, "limits").map_or(Group::Wrong("unreadable"), |l| limits(&l)),
-        auth: group(o, "auth", |a| AuthInput {
-            application_id: field(a, "applicationId"),
-            application_password: field(a, "applicationPassword"),
-            account_id: field(a, "accountId"),
-            user_id: field(a, "userId"),
-        }),
-        allow_browser_credentials: is_true(o, "allowBrowserCredentials"),
-        allow_insecure_proxy_url: is_true(o, "allowInsecureProxyUrl"),
-        signal,
-        on_progress,
-    }
+/// The send options; the signal and the progress callback are kept as they are.
+pub fn options(v: &JsValue) -> Input<OptionsInput<AbortSignal, Function>> {
+    input(Some(v.clone()), |o| {
+        is_object(o).then(|| OptionsInput {
+            proxy_url: text(o, "proxyUrl"),
+            timeout_ms: number(o, "timeoutMs"),
+            credentials: text(o, "credentials"),
+            headers: input(get(o, "headers"), |h| {
+                is_object(h).then(|| headers(h)).flatten()
+            }),
+            limits: get(o, "limits").map_or(Input::Wrong("unreadable"), |l| limits(&l)),
+            auth: object(o, "auth", auth),
+            allow_browser_credentials: is_true(o, "allowBrowserCredentials"),
+            allow_insecure_proxy_url: is_true(o, "allowInsecureProxyUrl"),
+            signal: input(get(o, "signal"), |s| s.clone().dyn_into().ok()),
+            on_progress: input(get(o, "onProgress"), |f| f.clone().dyn_into().ok()),
+        })
+    })
 }

@@ -1,8 +1,8 @@
 //! What the module needs from its host, found through the global object so that it works
 //! in a page and in a Web Worker alike (there is no `window` in a worker).
 
-use crate::options::ResolvedUrl;
-use crate::patient::Day;
+use crate::check::options::{Facts, ResolvedUrl};
+use crate::check::patient::Day;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -35,12 +35,12 @@ pub fn today() -> Day {
     }
 }
 
-/// A fresh random key for the `Idempotency-Key` header: 128 bits, hex.
-pub fn idempotency_key() -> Option<String> {
+/// 128 bits from the platform's secure random source (`crypto.getRandomValues`).
+pub fn random() -> Option<[u8; 16]> {
     let crypto = global_prop("crypto")?.dyn_into::<web_sys::Crypto>().ok()?;
     let mut bytes = [0u8; 16];
     crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
-    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Some(bytes)
 }
 
 /// False only when the browser says it is offline.
@@ -52,7 +52,7 @@ pub fn online() -> bool {
 }
 
 /// Resolves `url` against the page's (or worker's) location.
-pub fn resolve_url(url: &str) -> Option<(String, ResolvedUrl)> {
+pub fn resolve_url(url: &str) -> Option<ResolvedUrl> {
     let location = global_prop("location");
     let href = location
         .as_ref()
@@ -66,10 +66,18 @@ pub fn resolve_url(url: &str) -> Option<(String, ResolvedUrl)> {
         Some(base) => web_sys::Url::new_with_base(url, base).ok()?,
         None => web_sys::Url::new(url).ok()?,
     };
-    let resolved = ResolvedUrl {
+    Some(ResolvedUrl {
+        href: parsed.href(),
         scheme: parsed.protocol(),
         host: parsed.hostname(),
         same_origin: origin.is_some_and(|o| o == parsed.origin()),
-    };
-    Some((parsed.href(), resolved))
+    })
+}
+
+/// What the option checks need from the browser: where `url` resolves, and random bytes.
+pub fn facts(url: Option<&str>) -> Facts {
+    Facts {
+        resolved_url: url.and_then(resolve_url),
+        random: random(),
+    }
 }

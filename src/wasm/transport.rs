@@ -4,12 +4,13 @@
 //! uploads it without blocking the page, and no single string holds the whole body.
 
 use super::platform;
-use crate::body::{self, Auth, Part};
+use crate::check::message::ValidMessage;
+use crate::check::options::{Credentials, Plan};
 use crate::encode::{encode_into, SLICE_BYTES};
-use crate::error::SendError;
-use crate::issue::{ValidationIssue, CODE_INVALID};
-use crate::response::{self, Answer, MessageId, SendResult};
-use crate::validate::{Content, ValidMessage};
+use crate::issue::{indexed, Rule, ValidationIssue};
+use crate::updox::body::{self, Body, Part};
+use crate::updox::error::SendError;
+use crate::updox::response::{self, SendResult};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -94,17 +95,21 @@ pub async fn encode_blob(
     Ok(())
 }
 
-/// Everything about one exchange besides the message.
-pub struct Exchange {
-    pub url: String,
-    pub timeout_ms: f64,
-    pub headers: Vec<(String, String)>,
-    pub credentials: Option<String>,
-    pub signal: Option<AbortSignal>,
-    pub on_progress: Option<Function>,
-    pub auth: Option<Auth>,
-    pub idempotency_key: String,
+/// The whole base64 of `blob` (`size` bytes), or `None` when it could not be read.
+pub async fn encode_whole(blob: &Blob, size: u64) -> Option<String> {
+    let mut encoded: Vec<u8> = Vec::with_capacity((size.div_ceil(3) * 4) as usize);
+    let mut sink = |piece: &[u8]| encoded.extend_from_slice(piece);
+    let mut between = |_| true;
+    encode_blob(blob, size, &mut sink, &mut between)
+        .await
+        .ok()?;
+    // Base64 is ASCII, so this conversion cannot fail.
+    String::from_utf8(encoded).ok()
 }
+
+/// Everything about one exchange besides the message, with the browser's own signal and
+/// progress callback.
+pub type Exchange = Plan<AbortSignal, Function>;
 
 /// Our own AbortController, fired by the caller's signal or by the timeout; the flags say
 /// which one fired. Dropping it removes the listener and the timer.
@@ -190,70 +195,78 @@ fn blob_of(piece: &[u8]) -> JsValue {
     }
 }
 
-fn unreadable(index: usize) -> SendError {
-    SendError::validation(vec![ValidationIssue::new(
-        format!("attachments[{index}]"),
-        CODE_INVALID,
-        "The file could not be read. It may have been moved or changed; please attach it again.",
-    )])
+/// A File/Blob that could not be read (moved, deleted or changed since it was picked).
+pub fn unreadable(field: String) -> SendError {
+    SendError::validation(vec![ValidationIssue {
+        field,
+        rule: Rule::AttachmentUnreadable,
+        limit: None,
+        size: None,
+    }])
 }
 
-/// Builds the body parts: JSON strings, pre-encoded base64, and encoded blob slices.
-async fn body_parts(
-    m: &ValidMessage,
+/// The body as a Blob of parts: JSON strings, pre-encoded base64, and the encoded slices
+/// of each File/Blob.
+async fn blob_body(
+    body: &Body<'_>,
     blobs: &[Blob],
     x: &Exchange,
     cancel: &Cancel,
-) -> Result<Array, SendError> {
-    let parts = body::parts(m, x.auth.as_ref());
-    let total = m.attachment_bytes();
+) -> Result<Blob, SendError> {
+    let total = body.attachment_bytes;
     let mut done = 0u64;
     let out = Array::new();
     // Content parts come in the order of the attachments.
-    let mut attachments = m.attachments.iter().enumerate();
+    let mut index = 0;
     progress(x.on_progress.as_ref(), "encoding", 0, total);
-    for part in &parts {
-        let Part::Json(json) = part else {
-            let (index, a) = attachments.next().ok_or_else(|| unreadable(0))?;
-            match &a.content {
-                Content::Base64(s) => {
-                    out.push(&JsValue::from_str(s));
+    for part in &body.parts {
+        let size = match *part {
+            Part::Json(ref json) => {
+                out.push(&JsValue::from_str(json));
+                if cancel.caller_aborted() {
+                    return Err(SendError::aborted());
                 }
-                Content::Blob { blob, size } => {
-                    let blob = blobs.get(*blob).ok_or_else(|| unreadable(index))?;
-                    let start = done;
-                    let mut sink = |piece: &[u8]| {
-                        out.push(&blob_of(piece));
-                    };
-                    let mut between = |read: u64| {
-                        progress(x.on_progress.as_ref(), "encoding", start + read, total);
-                        !cancel.caller_aborted()
-                    };
-                    match encode_blob(blob, *size, &mut sink, &mut between).await {
-                        Ok(()) => {}
-                        Err(_) if cancel.caller_aborted() => return Err(SendError::aborted()),
-                        Err(ReadStop::Stopped) => return Err(SendError::aborted()),
-                        Err(ReadStop::Unreadable) => return Err(unreadable(index)),
-                    }
-                }
+                continue;
             }
-            done += a.size;
-            progress(x.on_progress.as_ref(), "encoding", done, total);
-            continue;
+            Part::Base64(text, size) => {
+                out.push(&JsValue::from_str(text));
+                size
+            }
+            Part::Blob { blob, size } => {
+                let field = || indexed("attachments", index);
+                let blob = blobs.get(blob).ok_or_else(|| unreadable(field()))?;
+                let start = done;
+                let mut sink = |piece: &[u8]| {
+                    out.push(&blob_of(piece));
+                };
+                let mut between = |read: u64| {
+                    progress(x.on_progress.as_ref(), "encoding", start + read, total);
+                    !cancel.caller_aborted()
+                };
+                match encode_blob(blob, size, &mut sink, &mut between).await {
+                    Ok(()) => {}
+                    Err(_) if cancel.caller_aborted() => return Err(SendError::aborted()),
+                    Err(ReadStop::Stopped) => return Err(SendError::aborted()),
+                    Err(ReadStop::Unreadable) => return Err(unreadable(field())),
+                }
+                size
+            }
         };
-        out.push(&JsValue::from_str(json));
-        if cancel.caller_aborted() {
-            return Err(SendError::aborted());
-        }
+        index += 1;
+        done += size;
+        progress(x.on_progress.as_ref(), "encoding", done, total);
     }
-    Ok(out)
+    let bag = BlobPropertyBag::new();
+    bag.set_type("application/json");
+    Blob::new_with_blob_sequence_and_options(&out, &bag)
+        .map_err(|_| SendError::local("The message could not be prepared for sending."))
 }
 
-fn credentials_mode(s: &str) -> RequestCredentials {
-    match s {
-        "omit" => RequestCredentials::Omit,
-        "include" => RequestCredentials::Include,
-        _ => RequestCredentials::SameOrigin,
+fn credentials_mode(c: Credentials) -> RequestCredentials {
+    match c {
+        Credentials::Omit => RequestCredentials::Omit,
+        Credentials::SameOrigin => RequestCredentials::SameOrigin,
+        Credentials::Include => RequestCredentials::Include,
     }
 }
 
@@ -285,60 +298,8 @@ async fn read_capped(response: &Response, cap: usize) -> Result<Option<String>, 
     Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
 }
 
-/// The answer's fields, when the body is a JSON object (parsed by the browser's JSON.parse).
-fn parse_answer(text: &str) -> Option<Answer> {
-    let v = js_sys::JSON::parse(text).ok()?;
-    if !v.is_object() || js_sys::Array::is_array(&v) {
-        return None;
-    }
-    let get = |k: &str| Reflect::get(&v, &JsValue::from_str(k)).ok();
-    // Whole numbers are kept as text (integer formatting; float formatting would cost KBs).
-    let text = |k: &str| {
-        get(k).and_then(|x| {
-            x.as_string().or_else(|| {
-                x.as_f64()
-                    .and_then(response::code_from_number)
-                    .map(|n| n.to_string())
-            })
-        })
-    };
-    Some(Answer {
-        successful: get("successful").and_then(|x| x.as_bool()),
-        response_code: get("responseCode").and_then(|x| {
-            x.as_f64()
-                .and_then(response::code_from_number)
-                .or_else(|| x.as_string().and_then(|s| response::code_from_text(&s)))
-        }),
-        response_message: text("responseMessage"),
-        error: text("error"),
-        message: text("message"),
-        message_id: get("messageId").and_then(|x| {
-            x.as_f64()
-                .map(MessageId::Number)
-                .or_else(|| x.as_string().map(MessageId::Text))
-        }),
-        recipient: text("recipient"),
-        name: text("name"),
-        direct_address: text("directAddress"),
-        patient_direct_address: text("patientDirectAddress"),
-        reason: text("reason"),
-    })
-}
-
-/// Bodies up to this size without File/Blob attachments are sent as a string.
-const SMALL_BODY: usize = 64 * 1024;
-
-fn is_small_text(m: &ValidMessage) -> bool {
-    let attachments: usize = m
-        .attachments
-        .iter()
-        .map(|a| match &a.content {
-            Content::Base64(s) => s.len(),
-            Content::Blob { .. } => SMALL_BODY,
-        })
-        .sum();
-    attachments + m.text_message.len() + m.subject.len() < SMALL_BODY / 2
-}
+/// Bodies shorter than this without File/Blob attachments are sent as a string.
+const SMALL_BODY: usize = 32 * 1024;
 
 /// Sends `m` (whose File/Blob attachments are `blobs`) and maps the answer.
 /// One call makes at most one request: a send is not idempotent, so nothing retries.
@@ -347,33 +308,20 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
     if cancel.caller_aborted() {
         return Err(SendError::aborted());
     }
-    let (body, body_len): (JsValue, u64) = if is_small_text(m) {
+    let body = body::body(m, x.auth.as_ref());
+    let (payload, body_len): (JsValue, u64) = match body.small_text(SMALL_BODY) {
         // A small body without files goes as a string: a Blob body costs the browser a
         // round trip to its blob registry, which dominates small sends.
-        let text: String = body::parts(m, x.auth.as_ref())
-            .iter()
-            .map(|p| match p {
-                Part::Json(s) => s.as_str(),
-                Part::Base64(s) => s,
-                Part::Blob(_) => "",
-            })
-            .collect();
-        progress(
-            x.on_progress.as_ref(),
-            "encoding",
-            m.attachment_bytes(),
-            m.attachment_bytes(),
-        );
-        let len = text.len() as u64;
-        (JsValue::from_str(&text), len)
-    } else {
-        let parts = body_parts(m, blobs, &x, &cancel).await?;
-        let bag = BlobPropertyBag::new();
-        bag.set_type("application/json");
-        let body = Blob::new_with_blob_sequence_and_options(&parts, &bag)
-            .map_err(|_| SendError::local("The message could not be prepared for sending."))?;
-        let len = body.size() as u64;
-        (body.into(), len)
+        Some(text) => {
+            let total = body.attachment_bytes;
+            progress(x.on_progress.as_ref(), "encoding", total, total);
+            (JsValue::from_str(&text), text.len() as u64)
+        }
+        None => {
+            let blob = blob_body(&body, blobs, &x, &cancel).await?;
+            let len = blob.size() as u64;
+            (blob.into(), len)
+        }
     };
 
     let prepare_failed = |_| SendError::local("The message could not be prepared for sending.");
@@ -390,9 +338,9 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
-    init.set_body(&body);
+    init.set_body(&payload);
     init.set_signal(Some(&cancel.controller.signal()));
-    if let Some(c) = &x.credentials {
+    if let Some(c) = x.credentials {
         init.set_credentials(credentials_mode(c));
     }
     let request = Request::new_with_str_and_init(&x.url, &init).map_err(prepare_failed)?;
@@ -427,7 +375,7 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
         }
         Err(_) => return Err(cancel.failure(x.timeout_ms)),
     };
-    let result = response::map(status, parse_answer(&text), m.sender.field());
+    let result = response::map_text(status, &text, body.sender);
     if result.is_ok() {
         progress(x.on_progress.as_ref(), "done", body_len, body_len);
     }

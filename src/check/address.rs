@@ -1,6 +1,8 @@
 //! Direct address syntax (RFC 5321 mailbox with a dot-atom local part and a DNS host name).
 //! Syntax only: whether the address is a trusted Direct endpoint is Updox's to say.
 
+use crate::issue::Rule;
+
 const MAX_LOCAL: usize = 64;
 const MAX_DOMAIN: usize = 253;
 const MAX_ADDRESS: usize = 254;
@@ -18,25 +20,27 @@ pub enum AddressProblem {
     BadDomain,
 }
 
+/// The rules an address field can break, one for each problem.
+pub struct AddressRules {
+    pub required: Rule,
+    pub not_ascii: Rule,
+    pub has_spaces: Rule,
+    pub too_long: Rule,
+    pub invalid: Rule,
+    pub invalid_local_part: Rule,
+    pub invalid_domain: Rule,
+}
+
 impl AddressProblem {
-    /// A sentence fit for a patient; `what` names the address ("recipient's Direct address").
-    pub fn message(self, what: &str) -> String {
+    pub fn rule(self, rules: &AddressRules) -> Rule {
         match self {
-            AddressProblem::Empty => format!("Enter the {what}."),
-            AddressProblem::NotAscii => {
-                format!("The {what} can only use plain letters, digits and . _ + - characters.")
-            }
-            AddressProblem::Whitespace => format!("The {what} cannot contain spaces."),
-            AddressProblem::TooLong => format!("The {what} is too long."),
-            AddressProblem::MissingAt => {
-                format!("The {what} must look like name@direct.example.org.")
-            }
-            AddressProblem::BadLocalPart => {
-                format!("The part of the {what} before the @ is not valid.")
-            }
-            AddressProblem::BadDomain => {
-                format!("The part of the {what} after the @ is not a valid domain name.")
-            }
+            AddressProblem::Empty => rules.required,
+            AddressProblem::NotAscii => rules.not_ascii,
+            AddressProblem::Whitespace => rules.has_spaces,
+            AddressProblem::TooLong => rules.too_long,
+            AddressProblem::MissingAt => rules.invalid,
+            AddressProblem::BadLocalPart => rules.invalid_local_part,
+            AddressProblem::BadDomain => rules.invalid_domain,
         }
     }
 }
@@ -118,12 +122,19 @@ pub fn is_valid(address: &str) -> bool {
 /// the local part untouched (it may be case-sensitive).
 pub fn normalize(address: &str) -> String {
     match address.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
+        Some((local, domain)) => {
+            let mut out = String::with_capacity(address.len());
+            out.push_str(local);
+            out.push('@');
+            out.push_str(&domain.to_ascii_lowercase());
+            out
+        }
         None => address.to_string(),
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

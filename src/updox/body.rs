@@ -2,27 +2,51 @@
 //! base64 content. The transport sends the parts as one `Blob`, so no single string or
 //! buffer ever holds the whole body (attachments can be tens of megabytes).
 
-use crate::json::{push_field, push_str};
-use crate::patient::Demographics;
-use crate::validate::{Content, Sender, ValidMessage};
-
-/// The Updox auth block; only sent when a caller explicitly allows browser credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Auth {
-    pub application_id: String,
-    pub application_password: String,
-    pub account_id: String,
-    pub user_id: String,
-}
+use super::json::{push_field, push_str};
+use crate::check::attachment::Content;
+use crate::check::message::{Sender, ValidMessage};
+use crate::check::options::Auth;
+use crate::check::patient::Demographics;
 
 /// One piece of the body, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part<'a> {
     Json(String),
-    /// Canonical base64 that the caller supplied.
-    Base64(&'a str),
-    /// The caller's blob number `n`, to be base64-encoded into the body.
-    Blob(usize),
+    /// Canonical base64 that the caller supplied, and the bytes it stands for.
+    Base64(&'a str, u64),
+    /// The caller's blob number `blob`, `size` bytes, to be base64-encoded into the body.
+    Blob {
+        blob: usize,
+        size: u64,
+    },
+}
+
+/// The request body of one message, as parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body<'a> {
+    pub parts: Vec<Part<'a>>,
+    /// `"from"` or `"patientDemographics"`: the sender field sent.
+    pub sender: &'static str,
+    /// Decoded bytes of all attachments (what the progress of encoding counts).
+    pub attachment_bytes: u64,
+}
+
+impl Body<'_> {
+    /// The body as one string, when it holds no File/Blob and is shorter than `max` bytes.
+    pub fn small_text(&self, max: usize) -> Option<String> {
+        let mut text = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Json(s) => text.push_str(s),
+                Part::Base64(s, _) => text.push_str(s),
+                Part::Blob { .. } => return None,
+            }
+            if text.len() >= max {
+                return None;
+            }
+        }
+        Some(text)
+    }
 }
 
 fn push_demographics(json: &mut String, d: &Demographics) {
@@ -50,8 +74,16 @@ fn push_auth(json: &mut String, a: &Auth) {
     json.push('}');
 }
 
-/// Builds the parts of the body for `m`, with `auth` appended when given.
-pub fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
+/// The body for `m`, with `auth` appended when given.
+pub fn body<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Body<'a> {
+    Body {
+        parts: parts(m, auth),
+        sender: m.sender.field(),
+        attachment_bytes: m.attachment_bytes(),
+    }
+}
+
+fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
     let mut out = Vec::with_capacity(2 + 2 * m.attachments.len());
     let mut json = String::with_capacity(256 + m.text_message.len());
     json.push('{');
@@ -79,8 +111,11 @@ pub fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
         json.push_str(",\"content\":\"");
         out.push(Part::Json(std::mem::take(&mut json)));
         out.push(match &a.content {
-            Content::Base64(s) => Part::Base64(s),
-            Content::Blob { blob, .. } => Part::Blob(*blob),
+            Content::Base64(s) => Part::Base64(s, a.size),
+            Content::Blob { blob, size } => Part::Blob {
+                blob: *blob,
+                size: *size,
+            },
         });
         json.push_str("\"}");
     }
@@ -94,11 +129,11 @@ pub fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
     out
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
-    use crate::patient::Demographics;
-    use crate::validate::ValidAttachment;
+    use crate::check::attachment::ValidAttachment;
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
 
@@ -139,8 +174,8 @@ mod tests {
             .iter()
             .map(|p| match p {
                 Part::Json(s) => s.clone(),
-                Part::Base64(s) => s.to_string(),
-                Part::Blob(_) => STANDARD.encode(blob),
+                Part::Base64(s, _) => s.to_string(),
+                Part::Blob { .. } => STANDARD.encode(blob),
             })
             .collect()
     }
@@ -148,8 +183,10 @@ mod tests {
     #[test]
     fn parts_make_updox_json() {
         let m = message();
-        let parts = parts(&m, None);
-        let body = assemble(&parts, b"%PDF");
+        let b = body(&m, None);
+        assert_eq!((b.sender, b.attachment_bytes), ("patientDemographics", 6));
+        assert_eq!(b.small_text(1 << 20), None);
+        let body = assemble(&b.parts, b"%PDF");
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         assert_eq!(v["to"], "test@direct.updoxqa.com");
         assert_eq!(v["subject"], "Résultats \"labo\"");
@@ -174,7 +211,12 @@ mod tests {
             account_id: "acct".into(),
             user_id: "user".into(),
         };
-        let body = assemble(&parts(&m, Some(&auth)), b"");
+        let b = body(&m, Some(&auth));
+        assert_eq!(b.sender, "from");
+        let text = b.small_text(1 << 20).unwrap_or_default();
+        assert_eq!(text, assemble(&b.parts, b""));
+        assert_eq!(b.small_text(text.len()), None);
+        let body = text;
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         assert_eq!(v["from"], "patient:7");
         assert_eq!(v["attachments"], serde_json::json!([]));

@@ -1,8 +1,10 @@
 //! The one error a send can end with, as plain data; the wasm boundary turns it into the
 //! JavaScript `UpdoxError`.
 
-use crate::codes;
-use crate::issue::ValidationIssue;
+use super::codes;
+use crate::check::options::Refusal;
+use crate::issue::{Issues, ValidationIssue};
+use crate::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -67,11 +69,11 @@ impl SendError {
 
     pub fn validation(issues: Vec<ValidationIssue>) -> Self {
         let message = match issues.as_slice() {
-            [one] => one.message.clone(),
+            [one] => text::english(one),
             _ => "The message has problems to fix before it can be sent.".to_string(),
         };
         SendError {
-            response_code: issues.first().map(|i| i.code),
+            response_code: issues.first().map(ValidationIssue::code),
             issues,
             ..SendError::new(ErrorKind::Validation, message)
         }
@@ -167,5 +169,22 @@ impl SendError {
     /// A local failure that is not the caller's fault (e.g. the browser could not read a file).
     pub fn local(message: impl Into<String>) -> Self {
         SendError::new(ErrorKind::Network, message)
+    }
+}
+
+impl From<Issues> for SendError {
+    fn from(issues: Issues) -> Self {
+        SendError::validation(issues.into_vec())
+    }
+}
+
+impl From<Refusal> for SendError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Invalid(issues) => issues.into(),
+            Refusal::NoSecureRandom => SendError::local(
+                "This browser cannot generate a secure random key, so the message was not sent.",
+            ),
+        }
     }
 }

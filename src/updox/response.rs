@@ -1,18 +1,21 @@
-//! Mapping the proxy's answer to a result or an error. Success needs all of: HTTP 2xx, a
-//! JSON object, `successful === true` and `responseCode === 2000`.
+//! The proxy's answer: read once (the same reader in the browser, native tests and
+//! fuzzing), then mapped to a result or an error. Success needs all of: HTTP 2xx, a JSON
+//! object, `successful === true` and `responseCode === 2000`.
 
-use crate::error::SendError;
+use super::error::SendError;
+use super::json::{read_object, whole_number, Value};
 
 /// Updox's `messageId`: a number in its answers, kept as given.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageId {
-    Number(f64),
+    /// A JSON number, as its literal (JavaScript reads it with `parseFloat`, as
+    /// `JSON.parse` would).
+    Number(String),
     Text(String),
 }
 
-/// The fields of a JSON answer that matter, as read by whoever parsed it (`JSON.parse` in
-/// the browser, serde_json in native tests).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The fields of a JSON answer that matter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answer {
     pub successful: Option<bool>,
     pub response_code: Option<i64>,
@@ -28,13 +31,74 @@ pub struct Answer {
     pub reason: Option<String>,
 }
 
-/// A `responseCode` as found: a whole number, or a string of one ("2000").
-pub fn code_from_number(n: f64) -> Option<i64> {
-    (n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15).then_some(n as i64)
+/// A text field: a string, or a whole number written in decimal (a number that is not
+/// whole counts as absent).
+fn text(v: Option<Value>) -> Option<String> {
+    match v? {
+        Value::Text(s) => Some(s),
+        Value::Number(n) => {
+            let n = whole_number(&n)?;
+            let mut out = String::new();
+            if n < 0 {
+                out.push('-');
+            }
+            crate::issue::push_decimal(&mut out, n.unsigned_abs());
+            Some(out)
+        }
+        _ => None,
+    }
 }
 
-pub fn code_from_text(s: &str) -> Option<i64> {
-    s.trim().parse().ok()
+/// A `responseCode` as found: a whole number, or a string of one (`"2000"`).
+fn code(v: Option<Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => whole_number(&n),
+        Value::Text(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl Answer {
+    /// The answer in `body`, when it is a JSON object.
+    pub fn read(body: &str) -> Option<Answer> {
+        let [successful, response_code, response_message, error, message, message_id, recipient, name, direct_address, patient_direct_address, reason] =
+            read_object(
+                body,
+                [
+                    "successful",
+                    "responseCode",
+                    "responseMessage",
+                    "error",
+                    "message",
+                    "messageId",
+                    "recipient",
+                    "name",
+                    "directAddress",
+                    "patientDirectAddress",
+                    "reason",
+                ],
+            )?;
+        Some(Answer {
+            successful: match successful {
+                Some(Value::Bool(b)) => Some(b),
+                _ => None,
+            },
+            response_code: code(response_code),
+            response_message: text(response_message),
+            error: text(error),
+            message: text(message),
+            message_id: match message_id {
+                Some(Value::Number(n)) => Some(MessageId::Number(n)),
+                Some(Value::Text(s)) => Some(MessageId::Text(s)),
+                _ => None,
+            },
+            recipient: text(recipient),
+            name: text(name),
+            direct_address: text(direct_address),
+            patient_direct_address: text(patient_direct_address),
+            reason: text(reason),
+        })
+    }
 }
 
 /// What a successful send resolves with (Updox's fields, plus which sender was sent).
@@ -94,54 +158,19 @@ pub fn map(
     }
 }
 
-/// Native parsing of an answer, for tests and fuzzing (the browser uses `JSON.parse`).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn parse(body: &str) -> Option<Answer> {
-    use serde_json::Value;
-    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(body) else {
-        return None;
-    };
-    let text = |k: &str| match o.get(k) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    Some(Answer {
-        successful: o.get("successful").and_then(Value::as_bool),
-        response_code: match o.get("responseCode") {
-            Some(Value::Number(n)) => n.as_f64().and_then(code_from_number),
-            Some(Value::String(s)) => code_from_text(s),
-            _ => None,
-        },
-        response_message: text("responseMessage"),
-        error: text("error"),
-        message: text("message"),
-        message_id: match o.get("messageId") {
-            Some(Value::Number(n)) => n.as_f64().map(MessageId::Number),
-            Some(Value::String(s)) => Some(MessageId::Text(s.clone())),
-            _ => None,
-        },
-        recipient: text("recipient"),
-        name: text("name"),
-        direct_address: text("directAddress"),
-        patient_direct_address: text("patientDirectAddress"),
-        reason: text("reason"),
-    })
-}
-
-/// `map` of a raw body (native).
-#[cfg(not(target_arch = "wasm32"))]
+/// Maps HTTP `status` and the raw answer `body` to the outcome.
 pub fn map_text(status: u16, body: &str, sender: &'static str) -> Result<SendResult, SendError> {
-    map(status, parse(body), sender)
+    map(status, Answer::read(body), sender)
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use crate::updox::error::ErrorKind;
     use proptest::prelude::*;
 
-    const SAMPLE: &str = include_str!("../tests/fixtures/updox-sample-response.json");
+    const SAMPLE: &str = include_str!("../../tests/fixtures/updox-sample-response.json");
 
     #[test]
     fn updox_sample_maps_field_by_field() {
@@ -151,7 +180,7 @@ mod tests {
             SendResult {
                 response_code: 2000,
                 response_message: "OK".into(),
-                message_id: Some(MessageId::Number(249599.0)),
+                message_id: Some(MessageId::Number("249599".into())),
                 recipient: Some("contact:227161".into()),
                 name: Some("test@direct.updoxqa.com".into()),
                 direct_address: Some("test@direct.updoxqa.com".into()),
@@ -229,6 +258,34 @@ mod tests {
         assert!(!err(504, "").retryable);
         assert!(err(502, r#"{"error":"upstream_unreachable","message":"x"}"#).retryable);
         assert!(!err(502, r#"{"error":"upstream_connection_lost","message":"x"}"#).retryable);
+    }
+
+    #[test]
+    fn numbers_in_text_fields_are_whole_numbers_only() {
+        let a = Answer::read(
+            r#"{"successful":true,"responseCode":"2000","responseMessage":7,"recipient":2e3,
+                "name":1.5,"reason":true,"messageId":"m-1","error":-0}"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(a.response_code, Some(2000));
+        assert_eq!(a.response_message.as_deref(), Some("7"));
+        assert_eq!(a.recipient.as_deref(), Some("2000"));
+        assert_eq!((a.name, a.reason), (None, None));
+        assert_eq!(a.message_id, Some(MessageId::Text("m-1".into())));
+        assert_eq!(a.error.as_deref(), Some("0"));
+        let a = Answer::read(r#"{"responseCode":2000.0,"successful":"true","messageId":1e400}"#)
+            .unwrap_or_default();
+        assert_eq!(a.response_code, Some(2000));
+        assert_eq!(a.successful, None);
+        assert_eq!(a.message_id, Some(MessageId::Number("1e400".into())));
+        assert_eq!(
+            Answer::read(r#"{"responseCode":" 2000 "}"#).and_then(|a| a.response_code),
+            Some(2000)
+        );
+        assert_eq!(
+            Answer::read(r#"{"responseCode":20.5}"#).and_then(|a| a.response_code),
+            None
+        );
     }
 
     proptest! {
