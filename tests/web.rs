@@ -1,6 +1,13 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium): real File/Blob encoding and
 //! real fetch against the fault server that `npm test` starts (UPDOX_TEST_SERVER).
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed expectation should stop the test (the panic lints guard src/).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
