@@ -3,11 +3,12 @@
 //
 //  1. Exports the UpdoxError class (a JS snippet the module imports) from the package entry,
 //     so callers can use `instanceof UpdoxError`.
-//  2. Writes the published pkg/package.json: metadata from Cargo.toml, `exports` with types,
-//     the `.wasm` as a subpath export (bundlers and CDN users reference it), `files` limited
-//     to what a user needs, `sideEffects: false` (the --target web glue only defines
-//     functions and module-local state at import time; tests/package.test.mjs checks that
-//     importing it touches no global).
+//  2. Amends the pkg/package.json wasm-pack wrote (which carries Cargo.toml's name, version,
+//     description, licence and repository): `exports` with types, the `.wasm` as a subpath
+//     export (bundlers and CDN users reference it), `files` limited to what a user needs,
+//     `sideEffects: false` (the --target web glue only defines functions and module-local
+//     state at import time; tests/package.test.mjs checks that importing it touches no
+//     global).
 //  3. Copies the user README (docs/package-README.md with its `<!-- include: … -->` lines
 //     expanded), CHANGELOG.md and the licence files into pkg/.
 import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -52,33 +53,24 @@ if (!js.includes(exportLine)) writeFileSync(entryPath, js + exportLine);
 
 // ---- 2. package.json ---------------------------------------------------------------------
 
-/** The string values of Cargo.toml's [package] table (all this script needs). */
-function cargoPackage() {
-  const text = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
-  const table = /^\[package\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text);
-  if (!table) fail('Cargo.toml has no [package] table');
-  const values = {};
-  for (const m of table[1].matchAll(/^([A-Za-z0-9_-]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$/gm)) {
-    values[m[1]] = JSON.parse(`"${m[2]}"`);
-  }
-  for (const key of ['version', 'description', 'license', 'repository']) {
-    if (!values[key]) fail(`Cargo.toml [package] has no ${key}`);
-  }
-  return values;
+// wasm-pack writes the metadata from Cargo.toml; a second run finds it kept.
+const manifestPath = join(PKG, 'package.json');
+if (!existsSync(manifestPath)) fail('pkg/package.json is missing (did wasm-pack run?)');
+const written = JSON.parse(readFileSync(manifestPath, 'utf8'));
+for (const key of ['name', 'version', 'description', 'license', 'repository']) {
+  if (!written[key]) fail(`pkg/package.json has no ${key}`);
 }
-
-const cargo = cargoPackage();
 for (const file of [ENTRY, TYPES, WASM]) {
   if (!existsSync(join(PKG, file))) fail(`pkg/${file} is missing (did wasm-pack run?)`);
 }
 
 const manifest = {
-  name: 'updox-direct',
-  version: cargo.version,
-  description: cargo.description,
+  name: written.name,
+  version: written.version,
+  description: written.description,
   keywords: ['updox', 'direct-messaging', 'patient-portal', 'healthcare', 'webassembly', 'wasm'],
-  license: cargo.license,
-  repository: { type: 'git', url: cargo.repository },
+  license: written.license,
+  repository: written.repository,
   type: 'module',
   main: `./${ENTRY}`,
   module: `./${ENTRY}`,
@@ -93,7 +85,7 @@ const manifest = {
   // Only for running it in Node (server-side validation with initSync); browsers: README.
   engines: { node: '>=20' },
 };
-writeFileSync(join(PKG, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
 // ---- 3. README, CHANGELOG, licences --------------------------------------------------------
 
