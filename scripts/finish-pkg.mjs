@@ -1,8 +1,10 @@
 // Finishing touches wasm-pack does not do, run by scripts/build.sh after `wasm-pack build`.
 // Idempotent: running it twice leaves pkg/ exactly as running it once.
 //
-//  1. Exports the UpdoxError class (a JS snippet the module imports) from the package entry,
-//     so callers can use `instanceof UpdoxError`.
+//  1. Exports the UpdoxError class and loadLocale (JS snippets the module imports) from the
+//     package entry, so callers can use `instanceof UpdoxError` and load a locale; copies
+//     the locales other than English (js/locales/*.js) to pkg/locales/, where the snippet
+//     text.js imports them from on demand.
 //  2. Amends the pkg/package.json wasm-pack wrote (which carries Cargo.toml's name, version,
 //     description, licence and repository): `exports` with types, the `.wasm` as a subpath
 //     export (bundlers and CDN users reference it), `files` limited to what a user needs,
@@ -11,7 +13,7 @@
 //     global).
 //  3. Copies the user README (docs/package-README.md with its `<!-- include: … -->` lines
 //     expanded), CHANGELOG.md and the licence files into pkg/.
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,12 +46,22 @@ function findFile(dir, wanted) {
 }
 
 const snippetDir = join(PKG, 'snippets');
-const snippet = existsSync(snippetDir) ? findFile(snippetDir, 'updox_error.js') : null;
-if (!snippet) fail('pkg/snippets/**/updox_error.js not found');
-const exportLine = `export { UpdoxError } from './${relative(PKG, snippet)}';\n`;
 const entryPath = join(PKG, ENTRY);
-const js = readFileSync(entryPath, 'utf8');
-if (!js.includes(exportLine)) writeFileSync(entryPath, js + exportLine);
+for (const [file, name] of [
+  ['updox_error.js', 'UpdoxError'],
+  ['text.js', 'loadLocale'],
+]) {
+  const snippet = existsSync(snippetDir) ? findFile(snippetDir, file) : null;
+  if (!snippet) fail(`pkg/snippets/**/${file} not found`);
+  // text.js finds the locales at ../../../locales/ (pkg/snippets/<crate>/js/text.js).
+  if (relative(PKG, snippet).split(/[\\/]/).length !== 4) fail(`unexpected snippet path ${snippet}`);
+  const exportLine = `export { ${name} } from './${relative(PKG, snippet)}';\n`;
+  const js = readFileSync(entryPath, 'utf8');
+  if (!js.includes(exportLine)) writeFileSync(entryPath, js + exportLine);
+}
+const LOCALES = readdirSync(join(ROOT, 'js', 'locales')).filter((f) => f.endsWith('.js'));
+mkdirSync(join(PKG, 'locales'), { recursive: true });
+for (const file of LOCALES) copyFileSync(join(ROOT, 'js', 'locales', file), join(PKG, 'locales', file));
 
 // ---- 2. package.json ---------------------------------------------------------------------
 
@@ -80,7 +92,7 @@ const manifest = {
     [`./${WASM}`]: `./${WASM}`,
     './package.json': './package.json',
   },
-  files: [ENTRY, TYPES, WASM, 'snippets/', 'README.md', 'CHANGELOG.md', ...LICENSES],
+  files: [ENTRY, TYPES, WASM, 'snippets/', 'locales/', 'README.md', 'CHANGELOG.md', ...LICENSES],
   sideEffects: false,
   // Only for running it in Node (server-side validation with initSync); browsers: README.
   engines: { node: '>=20' },

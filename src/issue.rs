@@ -1,7 +1,8 @@
 //! Validation problems. Every check the module makes is one [`Rule`]: a stable id (the
-//! field path without indexes, a dot, and the rule in snake_case), the Updox code it
-//! corresponds to, and a sentence a patient-facing form can show. An issue is a rule found
-//! broken at one field; sentences never repeat the value entered (PHI).
+//! field path without indexes, a dot, and the rule in snake_case) and the Updox code it
+//! corresponds to. An issue is a rule found broken at one field, with the numbers its
+//! sentence needs; the sentences themselves, in each language, are the JavaScript side's
+//! (js/text.js, js/locales/), so that they never repeat the value entered (PHI).
 
 /// Updox's code for an invalid Direct address.
 pub const CODE_ADDRESS: i64 = 4640;
@@ -51,12 +52,7 @@ rules! {
     MessageNotAnObject              "message.not_an_object"                           INVALID;
     ToNotText                       "to.not_text"                                     ADDRESS;
     ToRequired                      "to.required"                                     ADDRESS;
-    ToNotAscii                      "to.not_ascii"                                    ADDRESS;
-    ToHasSpaces                     "to.has_spaces"                                   ADDRESS;
-    ToTooLong                       "to.too_long"                                     ADDRESS;
     ToInvalid                       "to.invalid"                                      ADDRESS;
-    ToInvalidLocalPart              "to.invalid_local_part"                           ADDRESS;
-    ToInvalidDomain                 "to.invalid_domain"                               ADDRESS;
     SubjectNotText                  "subject.not_text"                                INVALID;
     SubjectTooLong                  "subject.too_long"                                TOO_LARGE;
     TextMessageNotText              "textMessage.not_text"                            INVALID;
@@ -89,12 +85,7 @@ rules! {
     DateOfBirthInFuture             "patientDemographics.dateOfBirth.in_future"       INVALID;
     GenderInvalid                   "patientDemographics.gender.invalid"              INVALID;
     EmailNotText                    "patientDemographics.emailAddress.not_text"       INVALID;
-    EmailNotAscii                   "patientDemographics.emailAddress.not_ascii"      INVALID;
-    EmailHasSpaces                  "patientDemographics.emailAddress.has_spaces"     INVALID;
-    EmailTooLong                    "patientDemographics.emailAddress.too_long"       INVALID;
     EmailInvalid                    "patientDemographics.emailAddress.invalid"        INVALID;
-    EmailInvalidLocalPart           "patientDemographics.emailAddress.invalid_local_part" INVALID;
-    EmailInvalidDomain              "patientDemographics.emailAddress.invalid_domain" INVALID;
     AttachmentsNotAList             "attachments.not_a_list"                          INVALID;
     AttachmentsTooMany              "attachments.too_many"                            TOO_LARGE;
     AttachmentsTotalTooLarge        "attachments.total_too_large"                     TOO_LARGE;

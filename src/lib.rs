@@ -9,7 +9,6 @@ pub mod check;
 pub mod encode;
 pub mod input;
 pub mod issue;
-pub mod text;
 pub mod updox;
 
 #[cfg(target_arch = "wasm32")]

@@ -94,13 +94,15 @@ test('tsc --strict --noEmit accepts the app', { timeout: TEST_TIMEOUT }, async (
   assert.equal(r.code, 0, `tsc reported errors:\n${r.stdout}${r.stderr}`);
 });
 
-test('tsc --strict rejects a misspelt message field and a misspelt option', { timeout: TEST_TIMEOUT }, async () => {
+test('tsc --strict rejects a misspelt message field, option, rule id and locale', { timeout: TEST_TIMEOUT }, async () => {
   const r = await run(join(BIN, 'tsc'), ['-p', 'tsconfig.misspelt.json', '--strict', '--noEmit'], { cwd: app });
   const out = r.stdout + r.stderr;
   assert.notEqual(r.code, 0, 'tsc accepted typecheck-fail/misspelt.ts');
   assert.match(out, /misspelt\.ts\(\d+,\d+\): error TS\d+: .*'textMesage' does not exist in type 'PatientDirectMessage'/);
   assert.match(out, /misspelt\.ts\(\d+,\d+\): error TS\d+: .*'proxyURL' does not exist in type 'SendOptions'/);
-  assert.equal(out.match(/error TS\d+/g).length, 2, `unexpected errors:\n${out}`);
+  assert.match(out, /misspelt\.ts\(\d+,\d+\): error TS\d+: .*'+to\.invalidd'+ does not exist in type 'Partial<Record<RuleId, string>>'/);
+  assert.match(out, /misspelt\.ts\(\d+,\d+\): error TS\d+: .*'"sp"' is not assignable to type 'Locale/);
+  assert.equal(out.match(/error TS\d+/g).length, 4, `unexpected errors:\n${out}`);
 });
 
 test('vite build bundles the glue and emits the wasm as an asset', { timeout: TEST_TIMEOUT }, async () => {
@@ -118,6 +120,10 @@ test('vite build bundles the glue and emits the wasm as an asset', { timeout: TE
     js.some((f) => readFileSync(join(app, 'dist', 'assets', f), 'utf8').includes(wasm[0])),
     'no bundle refers to the emitted wasm',
   );
+  // The Spanish sentences are a chunk of their own, loaded only when asked for.
+  const spanish = js.filter((f) => readFileSync(join(app, 'dist', 'assets', f), 'utf8').includes('Escriba la dirección Direct'));
+  assert.equal(spanish.length, 1, `expected one chunk with the Spanish sentences, got ${spanish.join(', ')}`);
+  assert.ok(!readFileSync(join(app, 'dist', 'assets', spanish[0]), 'utf8').includes(wasm[0]), 'Spanish is bundled into the main chunk');
 
   // The site: the build at /, the CDN-style page at /cdn/, the unpacked package at /pkg/.
   cpSync(join(app, 'dist'), join(site, 'www'), { recursive: true });
@@ -166,6 +172,12 @@ test('the built app sends a message with a File through the proxy to the mock', 
   assert.equal(checks.isValidDirectAddress, true);
   assert.equal(checks.rejectedWithUpdoxError, true, 'a bundled app must see UpdoxError via instanceof');
   assert.equal(checks.rejectedKind, 'validation');
+  // Spanish from a bundled app: the send loaded the locale module itself.
+  assert.equal(checks.rejectedRule, 'to.invalid');
+  assert.match(checks.rejectedMessage, /^La dirección Direct del destinatario no es válida\./);
+  assert.equal(checks.spanishIssue?.rule, 'to.invalid');
+  assert.equal(checks.spanishIssue?.message, checks.rejectedMessage);
+  assert.equal(checks.customIssue?.message, 'Revise la dirección.');
   assert.ok(checks.knownCodes > 10);
   assert.equal(checks.maxAttachments, 20);
   assert.deepEqual(checks.phases.at(-1), 'done');

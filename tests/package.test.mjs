@@ -64,6 +64,7 @@ test('npm pack --dry-run lists only what a user needs', async () => {
       'LICENSE-APACHE',
       'LICENSE-MIT',
       'README.md',
+      'locales/es.js',
       'package.json',
       'updox_direct.d.ts',
       'updox_direct.js',

@@ -71,9 +71,7 @@ fn blob(content: &[u8]) -> web_sys::Blob {
 }
 
 async fn send(message: &JsValue, options: &Object) -> Result<JsValue, JsValue> {
-    send_patient_direct_message(message.clone(), options.into())
-        .await
-        .map_err(JsValue::from)
+    send_patient_direct_message(message.clone(), options.into()).await
 }
 
 async fn fetch_json(path: &str) -> JsValue {
@@ -102,7 +100,7 @@ fn issue_fields(issues: &JsValue) -> Vec<String> {
 
 #[wasm_bindgen_test]
 fn the_updox_sample_request_is_valid() {
-    let issues = validate_patient_direct_message(sample_message(), None);
+    let issues = validate_patient_direct_message(sample_message(), None, None);
     assert_eq!(
         Array::from(&issues).length(),
         0,
@@ -120,14 +118,14 @@ fn wrong_types_give_issues_not_exceptions() {
         Array::new().into(),
         "x".into(),
     ] {
-        let issues = validate_patient_direct_message(bad, None);
+        let issues = validate_patient_direct_message(bad, None, None);
         assert!(Array::from(&issues).length() > 0);
     }
     let m = sample_message();
     set(&m, "to", 5);
     set(&m, "attachments", "nope");
     set(&get(&m, "patientDemographics"), "dateOfBirth", "1990-02-30");
-    let issues = validate_patient_direct_message(m, None);
+    let issues = validate_patient_direct_message(m, None, None);
     assert_eq!(
         issue_fields(&issues),
         ["to", "patientDemographics.dateOfBirth", "attachments"]
@@ -148,7 +146,7 @@ fn a_throwing_getter_is_an_issue() {
         desc.unchecked_ref::<Object>(),
     )
     .expect("define");
-    let issues = validate_patient_direct_message(m, None);
+    let issues = validate_patient_direct_message(m, None, None);
     assert_eq!(issue_fields(&issues), ["subject"]);
 }
 
@@ -160,14 +158,12 @@ fn addresses_and_senders() {
     assert!(!is_valid_direct_address("jane@[127.0.0.1]".into()));
     assert!(!is_valid_direct_address(JsValue::NULL));
     assert_eq!(
-        patient_sender("100030".into())
+        patient_sender("100030".into(), None)
             .ok()
             .and_then(|s| s.as_string()),
         Some("patient:100030".into())
     );
-    let e = patient_sender(" ".into())
-        .map_err(JsValue::from)
-        .expect_err("blank id");
+    let e = patient_sender(" ".into(), None).expect_err("blank id");
     assert_eq!(kind(&e), "validation");
     assert_eq!(get(&e, "name").as_string().as_deref(), Some("UpdoxError"));
     assert!(e.is_instance_of::<js_sys::Error>());
@@ -200,7 +196,6 @@ async fn encode_attachment_is_byte_exact_across_slices() {
 async fn a_blob_needs_a_file_name() {
     let e = encode_attachment(blob(b"abc").into(), None)
         .await
-        .map_err(JsValue::from)
         .expect_err("no name");
     assert_eq!(issue_fields(&get(&e, "issues")), ["fileName"]);
     let o = Object::new();
@@ -466,7 +461,6 @@ async fn bad_options_are_validation_errors() {
     }
     let e = send_patient_direct_message(sample_message(), JsValue::UNDEFINED)
         .await
-        .map_err(JsValue::from)
         .expect_err("no options");
     assert_eq!(issue_fields(&get(&e, "issues")), ["options"]);
 }

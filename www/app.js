@@ -1,11 +1,19 @@
 // The demo page: a patient fills the form, the wasm module checks it on every keystroke and
-// sends it through the portal's proxy, and the result panel shows Updox's answer.
+// sends it through the portal's proxy, and the result panel shows Updox's answer. An
+// English/Español switch changes the page's words (strings.js) and the module's messages
+// (its `locale` option); `?lang=es` opens the page in Spanish.
 //
 // Privacy: this file never writes to the console and never stores anything (no
 // localStorage, sessionStorage or cookies). What the patient types only lives in the form.
 
+import { STRINGS } from './strings.js';
+
 // The wasm module (pkg/ built by wasm-pack --target web), loaded at the end of this file.
-let updox = null; // { sendPatientDirectMessage, validatePatientDirectMessage, UpdoxError }
+let updox = null; // { sendPatientDirectMessage, validatePatientDirectMessage, UpdoxError, … }
+
+// The page's language: the page's words and the module's messages.
+let lang = new URLSearchParams(location.search).get('lang') === 'es' ? 'es' : 'en';
+const t = (key) => STRINGS[lang][key];
 
 // The portal's proxy: it adds the practice's Updox credentials on the server side.
 const PROXY_URL = '/api/updox/PatientDirectMessageSend';
@@ -93,9 +101,9 @@ function buildMessage() {
 function currentIssues() {
   if (!ready) return [];
   try {
-    return updox.validatePatientDirectMessage(buildMessage());
+    return updox.validatePatientDirectMessage(buildMessage(), undefined, { locale: lang });
   } catch {
-    return [{ field: '', code: 4060, message: 'The form could not be checked. Please reload the page.' }];
+    return [{ field: '', code: 4060, message: t('checkFailed') }];
   }
 }
 
@@ -168,7 +176,7 @@ function update() {
 // ---- attachments ------------------------------------------------------------------------
 
 function humanSize(bytes) {
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? t('byte') : t('bytes')}`;
   const units = ['KB', 'MB', 'GB'];
   let value = bytes / 1024;
   let unit = 0;
@@ -176,7 +184,7 @@ function humanSize(bytes) {
     value /= 1024;
     unit += 1;
   }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  return `${value.toFixed(value < 10 ? 1 : 0).replace('.', t('decimal'))} ${units[unit]}`;
 }
 
 function renderAttachments() {
@@ -192,7 +200,7 @@ function renderAttachments() {
     remove.type = 'button';
     remove.className = 'remove';
     remove.dataset.index = String(index);
-    remove.append('Remove');
+    remove.append(t('remove'));
     const hiddenName = document.createElement('span');
     hiddenName.className = 'visually-hidden';
     hiddenName.textContent = ` ${file.name}`;
@@ -286,9 +294,9 @@ function setProgress(value, text) {
 
 function onProgress({ phase, loaded, total }) {
   const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
-  if (phase === 'encoding') setProgress(Math.round(fraction * 50), 'Preparing attachments…');
-  else if (phase === 'sending') setProgress(50 + Math.round(fraction * 50), 'Sending…');
-  else if (phase === 'done') setProgress(100, 'Done');
+  if (phase === 'encoding') setProgress(Math.round(fraction * 50), t('preparing'));
+  else if (phase === 'sending') setProgress(50 + Math.round(fraction * 50), t('sending'));
+  else if (phase === 'done') setProgress(100, t('done'));
 }
 
 function setSending(sending) {
@@ -313,16 +321,6 @@ function showSuccess(result) {
   showResult('success');
 }
 
-const KIND_WORDS = {
-  validation: 'Something in the form needs fixing (validation)',
-  updox: 'Updox could not deliver the message (updox)',
-  http: 'The portal server answered with an error (http)',
-  protocol: 'The answer could not be understood (protocol)',
-  network: 'The portal server could not be reached (network)',
-  timeout: 'No answer in time (timeout)',
-  aborted: 'You cancelled sending (aborted)',
-};
-
 function showDetail(id, value) {
   const present = value !== null && value !== undefined && value !== '';
   $(id).textContent = present ? String(value) : '';
@@ -330,29 +328,28 @@ function showDetail(id, value) {
   $(`${id}-term`).hidden = !present;
 }
 
+let lastError = null; // the error the result panel shows, so a language switch can redo it
+
 function showError(error) {
+  lastError = error;
   const known = error instanceof updox.UpdoxError || error?.name === 'UpdoxError';
   const kind = known ? error.kind : 'unknown';
   // Only a validation problem or Updox's own refusal prove that nothing was delivered.
   $('result-error-headline').textContent = kind === 'aborted'
-    ? 'Sending was cancelled.'
+    ? t('headlineCancelled')
     : kind === 'validation' || kind === 'updox'
-      ? 'Your message was not sent.'
-      : 'Your message may not have been sent.';
-  let text = known && error.message
-    ? error.message
-    : 'Something went wrong. Your message may not have been sent; please try again later.';
-  if (kind === 'aborted') {
-    // A request that already reached the server cannot be called back.
-    text = 'If your message had already reached the server, it may still be delivered. '
-      + 'Check with your care team before sending it again.';
-  }
+      ? t('headlineNotSent')
+      : t('headlineMaybe');
+  // The module's sentence, in the language of the send.
+  let text = known && error.message ? error.message : t('unexpected');
+  // A request that already reached the server cannot be called back.
+  if (kind === 'aborted') text = t('abortedText');
   $('result-error-message').textContent = text;
   $('result-error-code').textContent =
     known && error.responseCode !== null && error.responseCode !== undefined
       ? String(error.responseCode)
-      : 'none';
-  $('result-error-kind').textContent = KIND_WORDS[kind] || `Unexpected problem (${kind})`;
+      : t('none');
+  $('result-error-kind').textContent = t('kinds')[kind] || t('unexpectedKind')(kind);
   $('result-error').dataset.kind = kind;
   showDetail('result-error-reason', known ? error.reason : null);
   showDetail('result-error-status', known ? error.status : null);
@@ -381,7 +378,7 @@ form.addEventListener('submit', async (event) => {
 
   controller = new AbortController();
   setSending(true);
-  setProgress(0, 'Starting…');
+  setProgress(0, t('starting'));
   cancelButton.focus();
   let outcome = 'error';
   try {
@@ -389,13 +386,15 @@ form.addEventListener('submit', async (event) => {
       proxyUrl: PROXY_URL,
       signal: controller.signal,
       onProgress,
+      locale: lang,
     });
     outcome = 'success';
-    setProgress(100, 'Done');
+    lastError = null;
+    setProgress(100, t('done'));
     showSuccess(result);
     clearSentContent();
   } catch (error) {
-    setProgress(0, error?.kind === 'aborted' ? 'Cancelled' : 'Not sent');
+    setProgress(0, error?.kind === 'aborted' ? t('cancelled') : t('notSent'));
     showError(error);
   } finally {
     controller = null;
@@ -408,21 +407,54 @@ form.addEventListener('submit', async (event) => {
 
 cancelButton.addEventListener('click', () => controller?.abort());
 
+// ---- language ---------------------------------------------------------------------------
+
+/** Puts every word of the page in `lang`; the module's messages follow on the next check. */
+function applyLanguage() {
+  document.documentElement.lang = lang;
+  document.title = t('title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const button of document.querySelectorAll('button[data-lang]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+  }
+  const status = document.body.dataset.ready;
+  $('status').textContent = t(status === 'true' ? 'ready' : status === 'error' ? 'loadFailed' : 'loading');
+  if (progress.value === 0 && !controller) progressText.textContent = t('notStarted');
+  renderAttachments();
+  if (lastError) showError(lastError);
+}
+
+/** Switches the language: the module's sentences for it are loaded first. */
+async function setLanguage(next) {
+  if (next === lang) return;
+  lang = next;
+  if (ready) await updox.loadLocale(lang);
+  applyLanguage();
+  update();
+  document.body.dataset.lang = lang;
+}
+
+for (const button of document.querySelectorAll('button[data-lang]')) {
+  button.addEventListener('click', () => setLanguage(button.dataset.lang));
+}
+
 // ---- start ------------------------------------------------------------------------------
 
 showDemographics();
-renderAttachments();
+applyLanguage();
 
 try {
   const pkg = await import('/pkg/updox_direct.js');
   await pkg.default(); // init(): fetches and instantiates updox_direct_bg.wasm
   updox = pkg;
+  await updox.loadLocale(lang);
   ready = true;
-  $('status').textContent = 'Ready';
   document.body.dataset.ready = 'true';
+  $('status').textContent = t('ready');
   update();
 } catch {
-  $('status').textContent =
-    'The secure messaging module could not be loaded. Please reload the page.';
   document.body.dataset.ready = 'error';
+  $('status').textContent = t('loadFailed');
 }
+document.body.dataset.lang = lang;

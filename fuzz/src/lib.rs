@@ -133,7 +133,7 @@ pub fn response(data: &[u8]) {
                 assert_eq!(e.kind, updox_direct::ErrorKind::Http);
                 assert_eq!(e.status, Some(status));
             }
-            assert!(!e.message.is_empty());
+            assert!(updox_direct::updox::error::OUTCOME_RULES.contains(&e.rule), "{}", e.rule);
         }
     }
 

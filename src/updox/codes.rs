@@ -148,25 +148,25 @@ pub fn info(code: i64) -> Option<&'static CodeInfo> {
     CODES.iter().find(|c| c.code == code)
 }
 
-/// A sentence for a patient about an Updox failure code.
-pub fn patient_message(code: i64) -> String {
-    let text = match code {
-        4010..=4014 => "The portal could not sign in to the messaging service. Please try again later or contact your care team.",
-        4000 | 4060 | 4021 | 9010 => "The messaging service did not accept the message. Please check what you entered.",
-        4020 => "The message is too large to send. Try fewer or smaller attachments.",
-        4640 => "The recipient's Direct address is not valid.",
-        4641 => "Your care team's messaging account has no Direct address, so the message could not be sent.",
-        4642 => "Identity verification is required before you can send to this address.",
-        4650 => "The message could not be delivered.",
-        4651 => "The message could not be sent; the recipient's Direct address may be invalid.",
-        4652 => "The message needs the patient's ID or the patient's details.",
-        5000 | 5100 | 5110 => "The messaging service had an unexpected error. The message may not have been sent.",
+/// The rule of an Updox failure code: the code itself where it has a sentence of its own,
+/// else its category where that has one, else `updox.other`.
+pub fn rule(code: i64) -> &'static str {
+    match code {
+        4020 => "updox.4020",
+        4640 => "updox.4640",
+        4641 => "updox.4641",
+        4642 => "updox.4642",
+        4650 => "updox.4650",
+        4651 => "updox.4651",
+        4652 => "updox.4652",
         _ => match info(code).map(|i| i.category) {
-            Some(Recipient) => "The recipient cannot receive this message.",
-            _ => "The messaging service could not send the message.",
+            Some(Auth) => "updox.auth",
+            Some(Validation) => "updox.validation",
+            Some(Recipient) => "updox.recipient",
+            Some(Server) => "updox.server",
+            _ => "updox.other",
         },
-    };
-    text.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -196,6 +196,21 @@ mod tests {
             );
             assert!(readme.contains(&row), "README lacks: {row}");
         }
+    }
+
+    #[test]
+    fn every_code_has_a_known_rule() {
+        use crate::updox::error::OUTCOME_RULES;
+        for c in CODES {
+            assert!(OUTCOME_RULES.contains(&rule(c.code)), "{}", c.code);
+        }
+        assert_eq!(rule(4011), "updox.auth");
+        assert_eq!(rule(4650), "updox.4650");
+        assert_eq!(rule(4071), "updox.recipient");
+        assert_eq!(rule(5110), "updox.server");
+        assert_eq!(rule(6210), "updox.validation");
+        assert_eq!(rule(4131), "updox.other");
+        assert_eq!(rule(4999), "updox.other");
     }
 
     #[test]

@@ -124,19 +124,18 @@ pub fn map(
     sender: &'static str,
 ) -> Result<SendResult, SendError> {
     if !(200..300).contains(&status) {
-        let (c, m, unsent) = match &answer {
-            Some(a) => (
+        return Err(match answer {
+            Some(a) => SendError::http(
+                status,
                 a.response_code,
-                a.response_message.clone().or_else(|| a.message.clone()),
-                // The proxy contract's "could not even connect to Updox".
-                a.error.as_deref() == Some("upstream_unreachable"),
+                a.response_message.or(a.message),
+                a.error.as_deref(),
             ),
-            None => (None, None, false),
-        };
-        return Err(SendError::http(status, c, m, unsent));
+            None => SendError::http(status, None, None, None),
+        });
     }
     let Some(a) = answer else {
-        return Err(SendError::protocol(status, None, None));
+        return Err(SendError::protocol(status, None, None, false));
     };
     match (a.successful, a.response_code) {
         (Some(true), Some(2000)) => Ok(SendResult {
@@ -154,7 +153,7 @@ pub fn map(
             Err(SendError::updox(c, a.response_message, a.reason, status))
         }
         // Missing fields, or `successful` and `responseCode` disagreeing.
-        (_, c) => Err(SendError::protocol(status, c, a.response_message)),
+        (_, c) => Err(SendError::protocol(status, c, a.response_message, true)),
     }
 }
 
@@ -219,6 +218,7 @@ mod tests {
             r#"{"successful":false,"responseCode":4999,"responseMessage":"?"}"#,
         );
         assert_eq!((e.kind, e.response_code), (ErrorKind::Updox, Some(4999)));
+        assert_eq!(e.rule, "updox.other");
     }
 
     #[test]
@@ -228,12 +228,26 @@ mod tests {
             "<html>oops</html>",
             r#"{"successful":true,"responseCode":20"#,
             "[1,2]",
+        ] {
+            let e = err(200, body);
+            assert_eq!(
+                (e.kind, e.rule),
+                (ErrorKind::Protocol, "protocol.unreadable"),
+                "{body}"
+            );
+        }
+        for body in [
             r#"{"ok":1}"#,
             r#"{"successful":true,"responseCode":4060}"#,
             r#"{"successful":false,"responseCode":2000}"#,
             r#"{"successful":"yes","responseCode":2000}"#,
         ] {
-            assert_eq!(err(200, body).kind, ErrorKind::Protocol, "{body}");
+            let e = err(200, body);
+            assert_eq!(
+                (e.kind, e.rule),
+                (ErrorKind::Protocol, "protocol.inconsistent"),
+                "{body}"
+            );
         }
         assert_eq!(
             err(200, r#"{"successful":true,"responseCode":4060}"#).response_code,
@@ -249,7 +263,18 @@ mod tests {
             (ErrorKind::Http, Some(413), Some(4020))
         );
         assert_eq!(e.response_message.as_deref(), Some("Body too large"));
+        assert_eq!(e.rule, "http.413");
+        let e = err(
+            413,
+            r#"{"error":"payload_too_large","message":"Body too large"}"#,
+        );
+        assert_eq!(e.rule, "proxy.payload_too_large");
+        assert_eq!(
+            err(429, r#"{"error":"rate_limited"}"#).rule,
+            "proxy.rate_limited"
+        );
         let e = err(500, "<html>Internal</html>");
+        assert_eq!(e.rule, "http.5xx");
         assert_eq!(
             (e.kind, e.status, e.response_code),
             (ErrorKind::Http, Some(500), None)

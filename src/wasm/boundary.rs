@@ -1,6 +1,7 @@
 //! The JavaScript API: the only `#[wasm_bindgen]` exports. Each one reads its arguments
 //! (`js_read`), applies the rules (`check`), sends when asked (`transport`) and writes the
-//! outcome (`js_out`); failures become `UpdoxError` through `From<SendError> for JsValue`.
+//! outcome (`js_out`); a failure becomes an `UpdoxError` in the caller's locale through one
+//! conversion, `js_out::error`.
 
 use super::{js_out, js_read, platform, transport};
 use crate::check::attachment::{self, Content};
@@ -21,6 +22,13 @@ extern "C" {
     pub type LimitsArg;
     #[wasm_bindgen(typescript_type = "EncodeAttachmentOptions")]
     pub type EncodeOptionsArg;
+    #[wasm_bindgen(typescript_type = "LocaleOptions")]
+    pub type LocaleArg;
+}
+
+/// An optional argument as a plain value (`undefined` when not given).
+fn given(arg: Option<impl Into<JsValue>>) -> JsValue {
+    arg.map_or(JsValue::UNDEFINED, Into::into)
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -34,11 +42,12 @@ const TYPES: &'static str = include_str!("types.d.ts");
 pub fn validate_patient_direct_message(
     #[wasm_bindgen(unchecked_param_type = "PatientDirectMessage")] message: JsValue,
     limits: Option<LimitsArg>,
+    options: Option<LocaleArg>,
 ) -> JsValue {
     let limits = limits.map_or(Input::Absent, |l| js_read::limits(&l.into()));
     let (message, _blobs) = js_read::message(&message);
     let issues = rules::validate(&message, &limits, platform::today());
-    js_out::issues(issues.as_slice())
+    js_out::issues(issues.as_slice(), &given(options))
 }
 
 /// True when `address` is a syntactically valid Direct address.
@@ -55,11 +64,12 @@ pub fn is_valid_direct_address(
 #[wasm_bindgen(js_name = patientSender, unchecked_return_type = "`patient:${string}`")]
 pub fn patient_sender(
     #[wasm_bindgen(unchecked_param_type = "string")] patient_id: JsValue,
-) -> Result<JsValue, SendError> {
+    options: Option<LocaleArg>,
+) -> Result<JsValue, JsValue> {
     let mut issues = Issues::default();
     let id = patient::check_id_field(&js_read::text_arg(&patient_id), &SENDER_ID, &mut issues);
     if !issues.is_empty() {
-        return Err(issues.into());
+        return Err(js_out::error(&issues.into(), &given(options)));
     }
     Ok(JsValue::from_str(&[patient::FROM_PREFIX, &id].concat()))
 }
@@ -81,9 +91,15 @@ pub fn default_limits() -> JsValue {
 pub async fn encode_attachment(
     #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
     options: Option<EncodeOptionsArg>,
-) -> Result<JsValue, SendError> {
-    let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    let (entry, blob) = js_read::file(&file, &options);
+) -> Result<JsValue, JsValue> {
+    let options = given(options);
+    js_out::load_locale(&options).await;
+    let encoded = encode(&file, &options).await;
+    encoded.map_err(|e| js_out::error(&e, &options))
+}
+
+async fn encode(file: &JsValue, options: &JsValue) -> Result<JsValue, SendError> {
+    let (entry, blob) = js_read::file(file, options);
     let valid = attachment::single(&entry)?;
     let content = match (&valid.content, blob) {
         (Content::Blob { size, .. }, Some(blob)) => transport::encode_whole(&blob, *size).await,
@@ -98,9 +114,15 @@ pub async fn encode_attachment(
 pub async fn send_patient_direct_message(
     #[wasm_bindgen(unchecked_param_type = "PatientDirectMessage")] message: JsValue,
     #[wasm_bindgen(unchecked_param_type = "SendOptions")] options: JsValue,
-) -> Result<JsValue, SendError> {
-    let options = js_read::options(&options);
-    let (message, blobs) = js_read::message(&message);
+) -> Result<JsValue, JsValue> {
+    js_out::load_locale(&options).await;
+    let sent = send(&message, &options).await;
+    sent.map_err(|e| js_out::error(&e, &options))
+}
+
+async fn send(message: &JsValue, options: &JsValue) -> Result<JsValue, SendError> {
+    let options = js_read::options(options);
+    let (message, blobs) = js_read::message(message);
     let facts = platform::facts(options::url_to_resolve(&options));
     let (message, plan) = rules::send(&message, options, facts, platform::today())?;
     let result = transport::send(&message, &blobs, plan).await?;

@@ -5,7 +5,6 @@
 use crate::check::attachment::ValidAttachment;
 use crate::check::limits::Limits;
 use crate::issue::ValidationIssue;
-use crate::text;
 use crate::updox::codes::CodeInfo;
 use crate::updox::error::SendError;
 use crate::updox::response::{MessageId, SendResult};
@@ -15,7 +14,30 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/js/updox_error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeUpdoxError)]
-    fn make_updox_error(message: &str, details: &JsValue) -> JsValue;
+    fn make_updox_error(details: &JsValue, seconds: Option<f64>, options: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/js/text.js")]
+extern "C" {
+    /// `{field, code, rule, message}`, the message in the call's locale.
+    #[wasm_bindgen(js_name = makeIssue)]
+    fn make_issue(
+        field: &str,
+        code: f64,
+        rule: &str,
+        limit: Option<f64>,
+        size: Option<f64>,
+        options: &JsValue,
+    ) -> JsValue;
+    /// Loads the locale `options` ask for; never rejects.
+    #[wasm_bindgen(js_name = localeReady)]
+    fn locale_ready(options: &JsValue) -> js_sys::Promise;
+}
+
+/// Waits until the sentences of the locale `options` ask for are loaded (an unknown or
+/// unloadable locale leaves English).
+pub async fn load_locale(options: &JsValue) {
+    let _ = wasm_bindgen_futures::JsFuture::from(locale_ready(options)).await;
 }
 
 /// An object under construction.
@@ -42,14 +64,19 @@ impl Obj {
     }
 }
 
-pub fn issues(list: &[ValidationIssue]) -> JsValue {
+/// The issues as JavaScript objects; `options` is what the call was given (its `locale`
+/// and `messages` choose the sentences).
+pub fn issues(list: &[ValidationIssue], options: &JsValue) -> JsValue {
     list.iter()
         .map(|i| {
-            Obj::new()
-                .set("field", i.field.as_str())
-                .set("code", i.code() as f64)
-                .set("message", text::english(i))
-                .done()
+            make_issue(
+                &i.field,
+                i.code() as f64,
+                i.rule.id(),
+                i.limit.map(|n| n as f64),
+                i.size.map(|n| n as f64),
+                options,
+            )
         })
         .collect::<Array>()
         .into()
@@ -75,24 +102,20 @@ pub fn result(r: &SendResult) -> JsValue {
         .done()
 }
 
-/// The `UpdoxError` for `e`: what every export rejects or throws with.
-impl From<SendError> for JsValue {
-    fn from(e: SendError) -> JsValue {
-        error(&e)
-    }
-}
-
-fn error(e: &SendError) -> JsValue {
+/// The `UpdoxError` for `e`, what every export rejects or throws with; its message is in
+/// the locale of `options` (what the call was given).
+pub fn error(e: &SendError, options: &JsValue) -> JsValue {
     let details = Obj::new()
         .set("kind", e.kind.as_str())
+        .set("rule", e.rule)
         .opt_num("responseCode", e.response_code.map(|c| c as f64))
         .opt_str("responseMessage", e.response_message.as_deref())
         .opt_str("reason", e.reason.as_deref())
         .opt_num("status", e.status.map(f64::from))
-        .set("issues", issues(&e.issues))
+        .set("issues", issues(&e.issues, options))
         .set("retryable", e.retryable)
         .done();
-    make_updox_error(&e.message, &details)
+    make_updox_error(&details, e.seconds.map(f64::from), options)
 }
 
 pub fn codes(list: &[CodeInfo]) -> JsValue {

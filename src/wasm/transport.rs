@@ -164,7 +164,7 @@ impl Cancel {
         if self.timed_out.get() {
             SendError::timeout(timeout_ms)
         } else if self.caller_aborted() {
-            SendError::aborted()
+            SendError::aborted(true)
         } else {
             SendError::network(!platform::online())
         }
@@ -224,7 +224,7 @@ async fn blob_body(
             Part::Json(ref json) => {
                 out.push(&JsValue::from_str(json));
                 if cancel.caller_aborted() {
-                    return Err(SendError::aborted());
+                    return Err(SendError::aborted(false));
                 }
                 continue;
             }
@@ -245,8 +245,8 @@ async fn blob_body(
                 };
                 match encode_blob(blob, size, &mut sink, &mut between).await {
                     Ok(()) => {}
-                    Err(_) if cancel.caller_aborted() => return Err(SendError::aborted()),
-                    Err(ReadStop::Stopped) => return Err(SendError::aborted()),
+                    Err(_) if cancel.caller_aborted() => return Err(SendError::aborted(false)),
+                    Err(ReadStop::Stopped) => return Err(SendError::aborted(false)),
                     Err(ReadStop::Unreadable) => return Err(unreadable(field())),
                 }
                 size
@@ -258,8 +258,7 @@ async fn blob_body(
     }
     let bag = BlobPropertyBag::new();
     bag.set_type("application/json");
-    Blob::new_with_blob_sequence_and_options(&out, &bag)
-        .map_err(|_| SendError::local("The message could not be prepared for sending."))
+    Blob::new_with_blob_sequence_and_options(&out, &bag).map_err(|_| SendError::cannot_prepare())
 }
 
 fn credentials_mode(c: Credentials) -> RequestCredentials {
@@ -306,7 +305,7 @@ const SMALL_BODY: usize = 32 * 1024;
 pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendResult, SendError> {
     let mut cancel = Cancel::new(x.signal.clone())?;
     if cancel.caller_aborted() {
-        return Err(SendError::aborted());
+        return Err(SendError::aborted(false));
     }
     let body = body::body(m, x.auth.as_ref());
     let (payload, body_len): (JsValue, u64) = match body.small_text(SMALL_BODY) {
@@ -324,7 +323,7 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
         }
     };
 
-    let prepare_failed = |_| SendError::local("The message could not be prepared for sending.");
+    let prepare_failed = |_| SendError::cannot_prepare();
     let headers = Headers::new().map_err(prepare_failed)?;
     headers
         .set("Content-Type", "application/json")
@@ -346,7 +345,7 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
     let request = Request::new_with_str_and_init(&x.url, &init).map_err(prepare_failed)?;
 
     if cancel.caller_aborted() {
-        return Err(SendError::aborted());
+        return Err(SendError::aborted(false));
     }
     progress(x.on_progress.as_ref(), "sending", 0, body_len);
     cancel.start_timer(x.timeout_ms);
@@ -365,13 +364,13 @@ pub async fn send(m: &ValidMessage, blobs: &[Blob], x: Exchange) -> Result<SendR
         .and_then(|l| l.trim().parse::<u64>().ok());
     if declared.is_some_and(|l| l as f64 > MAX_RESPONSE_BYTES) {
         cancel.controller.abort();
-        return Err(SendError::protocol(status, None, None));
+        return Err(SendError::protocol(status, None, None, false));
     }
     let text = match read_capped(&response, MAX_RESPONSE_BYTES as usize).await {
         Ok(Some(text)) => text,
         Ok(None) => {
             cancel.controller.abort();
-            return Err(SendError::protocol(status, None, None));
+            return Err(SendError::protocol(status, None, None, false));
         }
         Err(_) => return Err(cancel.failure(x.timeout_ms)),
     };

@@ -1,3 +1,180 @@
+/** A locale with built-in sentences: English (always there) or Spanish (loaded on demand). */
+export type Locale = "en" | "es";
+
+/** The rule a validation issue broke: its field path without indexes, a dot, and the rule. */
+export type ValidationRule =
+  | "message.not_an_object"
+  | "to.not_text"
+  | "to.required"
+  | "to.invalid"
+  | "subject.not_text"
+  | "subject.too_long"
+  | "textMessage.not_text"
+  | "textMessage.too_long"
+  | "textMessage.required"
+  | "from.required"
+  | "from.not_text"
+  | "from.invalid"
+  | "from.id_required"
+  | "from.id_too_long"
+  | "from.id_invalid_characters"
+  | "patientDemographics.not_an_object"
+  | "patientDemographics.patientId.not_text"
+  | "patientDemographics.patientId.required"
+  | "patientDemographics.patientId.too_long"
+  | "patientDemographics.patientId.invalid_characters"
+  | "patientDemographics.firstName.not_text"
+  | "patientDemographics.firstName.required"
+  | "patientDemographics.firstName.too_long"
+  | "patientDemographics.firstName.invalid_characters"
+  | "patientDemographics.middleName.not_text"
+  | "patientDemographics.middleName.too_long"
+  | "patientDemographics.middleName.invalid_characters"
+  | "patientDemographics.lastName.not_text"
+  | "patientDemographics.lastName.required"
+  | "patientDemographics.lastName.too_long"
+  | "patientDemographics.lastName.invalid_characters"
+  | "patientDemographics.dateOfBirth.not_a_date"
+  | "patientDemographics.dateOfBirth.too_early"
+  | "patientDemographics.dateOfBirth.in_future"
+  | "patientDemographics.gender.invalid"
+  | "patientDemographics.emailAddress.not_text"
+  | "patientDemographics.emailAddress.invalid"
+  | "attachments.not_a_list"
+  | "attachments.too_many"
+  | "attachments.total_too_large"
+  | "attachments.invalid"
+  | "attachments.too_large"
+  | "attachment.unreadable"
+  | "attachments.fileName.required"
+  | "attachments.fileName.not_text"
+  | "attachments.fileName.has_slash"
+  | "attachments.fileName.invalid"
+  | "attachments.fileName.invalid_characters"
+  | "attachments.fileName.too_long"
+  | "attachments.mimeType.not_text"
+  | "attachments.mimeType.invalid"
+  | "attachments.content.required"
+  | "attachments.content.not_text"
+  | "attachments.content.not_base64"
+  | "file.required"
+  | "limits.not_an_object"
+  | "limits.maxSubjectChars.invalid"
+  | "limits.maxTextMessageBytes.invalid"
+  | "limits.maxAttachments.invalid"
+  | "limits.maxAttachmentBytes.invalid"
+  | "limits.maxTotalAttachmentBytes.invalid"
+  | "options.not_an_object"
+  | "options.proxyUrl.required"
+  | "options.proxyUrl.too_long"
+  | "options.proxyUrl.invalid"
+  | "options.proxyUrl.not_http"
+  | "options.proxyUrl.insecure"
+  | "options.timeoutMs.invalid"
+  | "options.credentials.invalid"
+  | "options.headers.not_an_object"
+  | "options.headers.too_many"
+  | "options.headers.invalid_name"
+  | "options.headers.forbidden"
+  | "options.headers.too_long"
+  | "options.headers.line_break"
+  | "options.headers.not_latin1"
+  | "options.headers.not_text"
+  | "options.auth.not_allowed"
+  | "options.auth.not_an_object"
+  | "options.auth.applicationId.required"
+  | "options.auth.applicationPassword.required"
+  | "options.auth.accountId.required"
+  | "options.auth.userId.required"
+  | "options.signal.invalid"
+  | "options.onProgress.invalid"
+  | "patientId.not_text"
+  | "patientId.required"
+  | "patientId.too_long"
+  | "patientId.invalid_characters";
+
+/** Why a call failed, when it was not one validation issue (whose rule is then used). */
+export type OutcomeRule =
+  | "validation"
+  | "timeout"
+  | "network.offline"
+  | "network.failed"
+  | "aborted"
+  | "aborted.after_sending"
+  | "protocol.unreadable"
+  | "protocol.inconsistent"
+  | "browser.no_secure_random"
+  | "browser.cannot_prepare"
+  | "http.401"
+  | "http.403"
+  | "http.413"
+  | "http.429"
+  | "http.502"
+  | "http.503"
+  | "http.504"
+  | "http.4xx"
+  | "http.5xx"
+  | "http.other"
+  | "proxy.method_not_allowed"
+  | "proxy.not_found"
+  | "proxy.origin_not_allowed"
+  | "proxy.host_not_allowed"
+  | "proxy.unsupported_media_type"
+  | "proxy.payload_too_large"
+  | "proxy.invalid_json"
+  | "proxy.invalid_request"
+  | "proxy.invalid_idempotency_key"
+  | "proxy.idempotency_key_required"
+  | "proxy.idempotency_key_reused"
+  | "proxy.unauthorized"
+  | "proxy.sender_mismatch"
+  | "proxy.rate_limited"
+  | "proxy.proxy_busy"
+  | "proxy.idempotency_store_full"
+  | "proxy.idempotency_unavailable"
+  | "proxy.upstream_unreachable"
+  | "proxy.request_in_progress"
+  | "proxy.upstream_timeout"
+  | "proxy.upstream_connection_lost"
+  | "proxy.upstream_response_too_large"
+  | "proxy.answer_not_replayable"
+  | "proxy.internal_error"
+  | "updox.auth"
+  | "updox.validation"
+  | "updox.recipient"
+  | "updox.server"
+  | "updox.other"
+  | "updox.4020"
+  | "updox.4640"
+  | "updox.4641"
+  | "updox.4642"
+  | "updox.4650"
+  | "updox.4651"
+  | "updox.4652";
+
+/** Every rule id: the keys `messages` can give sentences for. */
+export type RuleId = ValidationRule | OutcomeRule;
+
+/**
+ * Which language the module's sentences (issue and error messages) are in. `locale` is
+ * "en" (default) or "es"; an unknown locale, or one not loaded yet (see `loadLocale`), gives
+ * English. `messages` maps rule ids to the portal's own sentences (any language) and wins
+ * over the built-in text; they may use the placeholders {max}, {maxSize}, {actualSize} and
+ * {seconds}.
+ */
+export interface LocaleOptions {
+  locale?: Locale;
+  messages?: Partial<Record<RuleId, string>>;
+}
+
+/**
+ * Loads the built-in sentences of `locale`, so that the synchronous calls
+ * (`validatePatientDirectMessage`, `patientSender`) can use them. Resolves true when the
+ * locale is ready, false for an unknown locale or a failed load; never rejects.
+ * `sendPatientDirectMessage` and `encodeAttachment` load their locale themselves.
+ */
+export declare function loadLocale(locale: Locale): Promise<boolean>;
+
 /** Gender codes Updox accepts (input is case-insensitive and normalised to upper case). */
 export type Gender = "M" | "F" | "O" | "U" | "m" | "f" | "o" | "u";
 
@@ -97,11 +274,19 @@ export interface SendOptions {
   allowBrowserCredentials?: boolean;
   /** Allow a proxy URL that is neither same-origin, https: nor loopback. */
   allowInsecureProxyUrl?: boolean;
+  /** The language of a failure's message (see `LocaleOptions`); loaded before sending. */
+  locale?: Locale;
+  /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
+  messages?: Partial<Record<RuleId, string>>;
 }
 
 export interface EncodeAttachmentOptions {
   fileName?: string;
   mimeType?: string;
+  /** The language of a failure's message (see `LocaleOptions`). */
+  locale?: Locale;
+  /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
+  messages?: Partial<Record<RuleId, string>>;
 }
 
 /** What a successful send resolves with. */
@@ -124,7 +309,9 @@ export interface ValidationIssue {
   field: string;
   /** 4640 address, 4652 sender, 4060 other validation, 4020 size. */
   code: number;
-  /** Plain English, fit to show a patient. */
+  /** The rule broken: a stable id, the same in every locale. */
+  rule: ValidationRule;
+  /** A sentence in the call's locale, fit to show a patient. */
   message: string;
 }
 
@@ -141,6 +328,8 @@ export type UpdoxErrorKind =
 export declare class UpdoxError extends Error {
   name: "UpdoxError";
   kind: UpdoxErrorKind;
+  /** The rule that decided the outcome (the one issue's rule for a single validation issue). */
+  rule: RuleId | null;
   /** Updox's code, or the local equivalent; null where none applies. */
   responseCode: number | null;
   responseMessage: string | null;

@@ -5,11 +5,13 @@ import init, {
   UpdoxError,
   defaultLimits,
   isValidDirectAddress,
+  loadLocale,
   patientSender,
   sendPatientDirectMessage,
   updoxResponseCodes,
   validatePatientDirectMessage,
   type PatientDirectMessage,
+  type LocaleOptions,
   type SendOptions,
   type SendProgress,
   type SendResult,
@@ -28,6 +30,10 @@ interface Outcome {
     isValidDirectAddress: boolean;
     rejectedWithUpdoxError: boolean;
     rejectedKind: string | null;
+    rejectedRule: string | null;
+    rejectedMessage: string | null;
+    spanishIssue: ValidationIssue | undefined;
+    customIssue: ValidationIssue | undefined;
     knownCodes: number;
     maxAttachments: number;
     phases: SendProgress['phase'][];
@@ -63,16 +69,26 @@ async function run(): Promise<Outcome> {
     },
   };
 
-  // A typo in the address: validation catches it and the send rejects without a request.
+  // A typo in the address: validation catches it and the send rejects without a request,
+  // in Spanish (the send loads the Spanish sentences itself; the bundle splits them out).
   const invalid: PatientDirectMessage = { ...message, to: 'care-team@@direct.example-clinic.org' };
   let rejectedWithUpdoxError = false;
   let rejectedKind: string | null = null;
+  let rejectedRule: string | null = null;
+  let rejectedMessage: string | null = null;
   try {
-    await sendPatientDirectMessage({ ...invalid, from: patientSender('48213') }, { proxyUrl: PROXY_URL });
+    await sendPatientDirectMessage({ ...invalid, from: patientSender('48213') }, { proxyUrl: PROXY_URL, locale: 'es' });
   } catch (err) {
     rejectedWithUpdoxError = err instanceof UpdoxError;
-    if (err instanceof UpdoxError) rejectedKind = err.kind;
+    if (err instanceof UpdoxError) {
+      rejectedKind = err.kind;
+      rejectedRule = err.rule;
+      rejectedMessage = err.message;
+    }
   }
+  await loadLocale('es');
+  const spanish: LocaleOptions = { locale: 'es' };
+  const custom: LocaleOptions = { locale: 'es', messages: { 'to.invalid': 'Revise la dirección.' } };
 
   const phases: SendProgress['phase'][] = [];
   const options: SendOptions = {
@@ -89,6 +105,10 @@ async function run(): Promise<Outcome> {
     isValidDirectAddress: isValidDirectAddress(message.to),
     rejectedWithUpdoxError,
     rejectedKind,
+    rejectedRule,
+    rejectedMessage,
+    spanishIssue: validatePatientDirectMessage(invalid, {}, spanish).find((i) => i.field === 'to'),
+    customIssue: validatePatientDirectMessage(invalid, {}, custom).find((i) => i.rule === 'to.invalid'),
     knownCodes: updoxResponseCodes().length,
     maxAttachments: defaultLimits().maxAttachments,
     phases,
