@@ -159,7 +159,7 @@ const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
 
 /** Locales with built-in text, and how to load those that are not here already. */
 const LOADERS = {
-  es: () => import('../../../locales/es.js'),
+  es: () => import('./locales/es.js'),
 };
 const loaded = { en: EN };
 const loading = {};
@@ -226,9 +226,4 @@ export function sentence(rule, numbers, options) {
     seconds,
   };
   return text.replace(/\{(\w+)\}/g, (all, name) => (values[name] === undefined ? all : String(values[name])));
-}
-
-/** A validation issue as callers see it. */
-export function makeIssue(field, code, rule, limit, found, options) {
-  return { field, code, rule, message: sentence(rule, { limit, size: found }, options) };
 }

@@ -1,7 +1,6 @@
-// The one error class the module rejects with. Defined in JavaScript so that callers can
-// use `instanceof UpdoxError` and read plain properties. Its message is the sentence of its
-// rule in the caller's locale (text.js).
-import { sentence } from './text.js';
+// The one error class the module rejects (or throws) with: callers use `instanceof
+// UpdoxError` and read plain properties. Its message is the sentence of its rule in the
+// caller's locale (api.js chooses it).
 
 export class UpdoxError extends Error {
   constructor(message, details = {}) {
@@ -16,15 +15,4 @@ export class UpdoxError extends Error {
     this.issues = details.issues ?? [];
     this.retryable = details.retryable === true;
   }
-}
-
-/**
- * The error for a failed call; `options` is what the call was given ({locale, messages}).
- * A validation error with one issue says that issue's sentence.
- */
-export function makeUpdoxError(details, seconds, options) {
-  const { kind, rule, issues } = details;
-  const message =
-    kind === 'validation' && issues.length === 1 ? issues[0].message : sentence(rule, { seconds }, options);
-  return new UpdoxError(message, details);
 }

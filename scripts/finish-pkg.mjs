@@ -1,21 +1,22 @@
 // Finishing touches wasm-pack does not do, run by scripts/build.sh after `wasm-pack build`.
 // Idempotent: running it twice leaves pkg/ exactly as running it once.
 //
-//  1. Exports the UpdoxError class and loadLocale (JS snippets the module imports) from the
-//     package entry, so callers can use `instanceof UpdoxError` and load a locale; copies
-//     the locales other than English (js/locales/*.js) to pkg/locales/, where the snippet
-//     text.js imports them from on demand.
+//  1. The package's JavaScript: wasm-pack's glue for the wasm core and the JavaScript side
+//     (js/api.js and what it imports) are bundled and minified into updox_direct.js (the
+//     entry: init/initSync from the glue, the public functions from api.js); each locale
+//     but English (js/locales/) becomes its own module in locales/, loaded on demand;
+//     updox_direct.d.ts is js/types.d.ts plus the glue's declarations of init.
 //  2. Amends the pkg/package.json wasm-pack wrote (which carries Cargo.toml's name, version,
 //     description, licence and repository): `exports` with types, the `.wasm` as a subpath
 //     export (bundlers and CDN users reference it), `files` limited to what a user needs,
-//     `sideEffects: false` (the --target web glue only defines functions and module-local
-//     state at import time; tests/package.test.mjs checks that importing it touches no
-//     global).
+//     `sideEffects: false` (importing the package only defines functions and module-local
+//     state; tests/package.test.mjs checks that importing it touches no global).
 //  3. Copies the user README (docs/package-README.md with its `<!-- include: … -->` lines
 //     expanded), CHANGELOG.md and the licence files into pkg/.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rolldown } from 'rolldown';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PKG = join(ROOT, 'pkg');
@@ -30,38 +31,75 @@ const fail = (message) => {
   process.exit(1);
 };
 
-// ---- 1. UpdoxError export ----------------------------------------------------------------
+// ---- 1. the JavaScript ---------------------------------------------------------------------
 
-function findFile(dir, wanted) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = findFile(p, wanted);
-      if (found) return found;
-    } else if (entry.name === wanted) {
-      return p;
-    }
-  }
-  return null;
+/** The first line of the entry this script writes (how a second run recognises it). */
+const ENTRY_MARK = '// updox-direct';
+/** Where the glue wasm-pack wrote is kept between runs, with the JavaScript to bundle. */
+const WORK = join(ROOT, 'target', 'pkg-js');
+/** wasm-pack's glue as it wrote it (the JavaScript side imports the glue as updox_direct_core.js). */
+const GLUE = 'glue-as-written.js';
+
+for (const file of [ENTRY, TYPES, WASM]) {
+  if (!existsSync(join(PKG, file))) fail(`pkg/${file} is missing (did wasm-pack run?)`);
+}
+// A fresh glue from wasm-pack is kept aside; a second run finds its own entry and the glue kept.
+mkdirSync(WORK, { recursive: true });
+if (!readFileSync(join(PKG, ENTRY), 'utf8').startsWith(ENTRY_MARK)) {
+  copyFileSync(join(PKG, ENTRY), join(WORK, GLUE));
+  copyFileSync(join(PKG, TYPES), join(WORK, 'updox_direct_core.d.ts'));
+}
+if (!existsSync(join(WORK, GLUE))) fail(`${relative(ROOT, join(WORK, GLUE))} is missing: rebuild with scripts/build.sh`);
+// Nothing imports JavaScript snippets; an older build's copies would be published.
+rmSync(join(PKG, 'snippets'), { recursive: true, force: true });
+
+// The wasm's imports are named by wasm-bindgen for readability (`./updox_direct_bg.js`,
+// `__wbg_…_<hash>`): shorter names, in the wasm and in the glue's import object, save bytes
+// on every load. The renaming is kept in WORK so that a second run applies the same one.
+const RENAMES = join(WORK, 'imports.json');
+const wasmBytes = readFileSync(join(PKG, WASM));
+const renamed = renameImports(wasmBytes);
+if (renamed) {
+  writeFileSync(join(PKG, WASM), renamed.bytes);
+  writeFileSync(RENAMES, JSON.stringify(renamed.names));
+}
+if (!existsSync(RENAMES)) fail('the imports of the wasm were renamed by an earlier run whose record is gone: rebuild');
+let glue = readFileSync(join(WORK, GLUE), 'utf8');
+for (const [from, to] of Object.entries(JSON.parse(readFileSync(RENAMES, 'utf8')))) {
+  const pattern = new RegExp(`(?<![\\w$])${from.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\w$])`, 'g');
+  const before = glue;
+  glue = glue.replace(pattern, to);
+  if (glue === before) fail(`the glue never names the import ${from}`);
 }
 
-const snippetDir = join(PKG, 'snippets');
-const entryPath = join(PKG, ENTRY);
-for (const [file, name] of [
-  ['updox_error.js', 'UpdoxError'],
-  ['text.js', 'loadLocale'],
-]) {
-  const snippet = existsSync(snippetDir) ? findFile(snippetDir, file) : null;
-  if (!snippet) fail(`pkg/snippets/**/${file} not found`);
-  // text.js finds the locales at ../../../locales/ (pkg/snippets/<crate>/js/text.js).
-  if (relative(PKG, snippet).split(/[\\/]/).length !== 4) fail(`unexpected snippet path ${snippet}`);
-  const exportLine = `export { ${name} } from './${relative(PKG, snippet)}';\n`;
-  const js = readFileSync(entryPath, 'utf8');
-  if (!js.includes(exportLine)) writeFileSync(entryPath, js + exportLine);
+// One module: the glue and the JavaScript side (js/api.js and what it imports), minified;
+// each locale but English (js/locales/) a chunk of its own in pkg/locales/, loaded on demand.
+cpSync(join(ROOT, 'js'), WORK, { recursive: true, filter: (f) => !f.endsWith('.d.ts') });
+writeFileSync(join(WORK, 'entry.js'), "export { default, initSync } from './updox_direct_core.js';\nexport * from './api.js';\n");
+writeFileSync(join(WORK, 'updox_direct_core.js'), glue);
+const bundle = await rolldown({ input: join(WORK, 'entry.js'), logLevel: 'warn' });
+await bundle.write({
+  dir: PKG,
+  format: 'es',
+  minify: true,
+  entryFileNames: ENTRY,
+  chunkFileNames: 'locales/[name].js',
+});
+await bundle.close();
+const bundled = readFileSync(join(PKG, ENTRY), 'utf8');
+writeFileSync(join(PKG, ENTRY), `${ENTRY_MARK}: the wasm core's glue (wasm-bindgen) and the JavaScript side, bundled.\n${bundled}`);
+for (const file of readdirSync(join(ROOT, 'js', 'locales'))) {
+  if (!existsSync(join(PKG, 'locales', file))) fail(`pkg/locales/${file} was not written`);
 }
-const LOCALES = readdirSync(join(ROOT, 'js', 'locales')).filter((f) => f.endsWith('.js'));
-mkdirSync(join(PKG, 'locales'), { recursive: true });
-for (const file of LOCALES) copyFileSync(join(ROOT, 'js', 'locales', file), join(PKG, 'locales', file));
+
+// The public types, then the glue's declarations of init/initSync (from `InitInput` on).
+const glueTypes = readFileSync(join(WORK, 'updox_direct_core.d.ts'), 'utf8');
+const initAt = glueTypes.indexOf('export type InitInput');
+if (initAt < 0) fail('the glue declares no InitInput');
+writeFileSync(
+  join(PKG, TYPES),
+  `/* tslint:disable */\n/* eslint-disable */\n${readFileSync(join(ROOT, 'js', 'types.d.ts'), 'utf8').trimEnd()}\n\n${glueTypes.slice(initAt)}`,
+);
 
 // ---- 2. package.json ---------------------------------------------------------------------
 
@@ -72,10 +110,6 @@ const written = JSON.parse(readFileSync(manifestPath, 'utf8'));
 for (const key of ['name', 'version', 'description', 'license', 'repository']) {
   if (!written[key]) fail(`pkg/package.json has no ${key}`);
 }
-for (const file of [ENTRY, TYPES, WASM]) {
-  if (!existsSync(join(PKG, file))) fail(`pkg/${file} is missing (did wasm-pack run?)`);
-}
-
 const manifest = {
   name: written.name,
   version: written.version,
@@ -92,7 +126,7 @@ const manifest = {
     [`./${WASM}`]: `./${WASM}`,
     './package.json': './package.json',
   },
-  files: [ENTRY, TYPES, WASM, 'snippets/', 'locales/', 'README.md', 'CHANGELOG.md', ...LICENSES],
+  files: [ENTRY, TYPES, WASM, 'locales/', 'README.md', 'CHANGELOG.md', ...LICENSES],
   sideEffects: false,
   // Only for running it in Node (server-side validation with initSync); browsers: README.
   engines: { node: '>=20' },
@@ -163,4 +197,92 @@ writeFileSync(join(PKG, 'README.md'), `${readme.replace(/\n{3,}/g, '\n\n').trimE
 for (const file of ['CHANGELOG.md', ...LICENSES]) {
   if (!existsSync(join(ROOT, file))) fail(`${file} is missing at the repository root`);
   copyFileSync(join(ROOT, file), join(PKG, file));
+}
+
+/**
+ * The wasm `bytes` with short import names: module `a`, fields `a`, `b`, … in order. Returns
+ * {bytes, names: {old: new}} (the module's old name included, quoted as in the glue), or
+ * null when the imports are renamed already.
+ */
+function renameImports(bytes) {
+  let at = 8; // magic and version
+  const leb = () => {
+    let value = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  const encodeLeb = (n) => {
+    const out = [];
+    do {
+      let byte = n % 128;
+      n = Math.floor(n / 128);
+      if (n > 0) byte |= 0x80;
+      out.push(byte);
+    } while (n > 0);
+    return out;
+  };
+  const name = () => {
+    const length = leb();
+    const text = bytes.subarray(at, at + length).toString('utf8');
+    at += length;
+    return text;
+  };
+  const encodeName = (text) => [...encodeLeb(Buffer.byteLength(text)), ...Buffer.from(text)];
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    const start = at;
+    if (id !== 2) {
+      at = start + size;
+      continue;
+    }
+    const out = [];
+    const names = {};
+    const count = leb();
+    out.push(...encodeLeb(count));
+    for (let i = 0; i < count; i++) {
+      const module = name();
+      const field = name();
+      if (module.length === 1) return null; // renamed already
+      const short = i.toString(36).replace(/^\d/, (d) => 'abcdefghij'[d]);
+      names[`"${module}"`] = '"a"';
+      names[field] = short;
+      out.push(...encodeName('a'), ...encodeName(short));
+      // The import's description, copied as it is.
+      const descStart = at;
+      const kind = bytes[at++];
+      const limits = () => {
+        const flags = bytes[at++];
+        leb();
+        if (flags & 1) leb();
+      };
+      if (kind === 0x00) leb();
+      else if (kind === 0x01) {
+        at++;
+        limits();
+      } else if (kind === 0x02) limits();
+      else if (kind === 0x03) {
+        const type = bytes[at++];
+        if (type === 0x63 || type === 0x64) leb();
+        at++;
+      } else if (kind === 0x04) {
+        at++;
+        leb();
+      } else fail(`import kind ${kind} is not one this script can copy`);
+      out.push(...bytes.subarray(descStart, at));
+    }
+    if (at !== start + size) fail('the import section did not read as expected');
+    const section = Buffer.from(out);
+    return {
+      bytes: Buffer.concat([bytes.subarray(0, start - 1 - encodeLeb(size).length), Buffer.from([2, ...encodeLeb(section.length)]), section, bytes.subarray(at)]),
+      names,
+    };
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 //! Base64 encoding of attachment bytes in slices. Slices are a multiple of 3 bytes long,
 //! so their encodings concatenate into the encoding of the whole file (no inner padding).
 
+use crate::prelude::*;
 /// Bytes read and encoded at a time: 3 MiB → 4 MiB of base64. Large enough that the
 /// per-slice overhead vanishes, small enough to keep memory flat and tasks short.
 pub const SLICE_BYTES: usize = 3 * 1024 * 1024;

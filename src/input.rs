@@ -3,6 +3,7 @@
 //! which field is wrong instead of failing on the first surprise. Nothing here needs a
 //! browser: native tests build these values by hand.
 
+use crate::prelude::*;
 /// One value as found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input<T> {
@@ -45,6 +46,42 @@ impl Text {
             Input::Given(s) => Some(s),
             Input::Wrong(_) => None,
         }
+    }
+}
+
+/// `v` as a whole number of at most `max` (itself at most 2^53, where doubles are exact),
+/// or `None` for a fraction, a negative number, NaN or an infinity.
+pub fn whole(v: f64, max: f64) -> Option<u64> {
+    // The cast saturates (NaN gives 0), so comparing back catches every other case.
+    let n = v as u64;
+    (v >= 0.0 && v <= max && n as f64 == v).then_some(n)
+}
+
+/// The number of characters (Unicode scalar values) in `s`, counted from its UTF-8 bytes
+/// (every byte but a continuation byte starts one).
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| b & 0xC0 != 0x80).count()
+}
+
+/// The value of `s` when it is ASCII digits only (at least one), and fits.
+pub fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(d))
+    })
+}
+
+/// `s` as a whole number with an optional sign (`+` or `-`), when it fits an `i64`.
+pub fn signed_digits(s: &str) -> Option<i64> {
+    match s.strip_prefix('-') {
+        Some(rest) => 0i64.checked_sub_unsigned(digits(rest)?),
+        None => i64::try_from(digits(s.strip_prefix('+').unwrap_or(s))?).ok(),
     }
 }
 
@@ -152,6 +189,80 @@ impl<S, F> Default for OptionsInput<S, F> {
             allow_insecure_proxy_url: false,
             signal: Input::Absent,
             on_progress: Input::Absent,
+        }
+    }
+}
+
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_and_digits() {
+        for s in [
+            "",
+            "abc",
+            "résumé – 東京 🙂",
+            "\u{0}\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}",
+        ] {
+            assert_eq!(char_count(s), s.chars().count(), "{s:?}");
+        }
+        assert_eq!(digits("0"), Some(0));
+        assert_eq!(digits("0042"), Some(42));
+        assert_eq!(digits("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "+1",
+            "-1",
+            " 1",
+            "1 ",
+            "1a",
+            "18446744073709551616",
+            "١",
+        ] {
+            assert_eq!(digits(bad), None, "{bad:?}");
+        }
+        for (s, want) in [
+            ("2000", Some(2000)),
+            ("+2000", Some(2000)),
+            ("-5", Some(-5)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("9223372036854775808", None),
+            ("-9223372036854775809", None),
+            ("--1", None),
+            ("+-1", None),
+            ("", None),
+            ("-", None),
+        ] {
+            assert_eq!(signed_digits(s), want, "{s:?}");
+            assert_eq!(
+                signed_digits(s),
+                s.parse::<i64>().ok(),
+                "{s:?} as std reads it"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_numbers() {
+        assert_eq!(whole(0.0, 10.0), Some(0));
+        assert_eq!(whole(10.0, 10.0), Some(10));
+        assert_eq!(
+            whole(9_007_199_254_740_991.0, 9_007_199_254_740_991.0),
+            Some((1 << 53) - 1)
+        );
+        for bad in [
+            10.5,
+            11.0,
+            -1.0,
+            -0.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(whole(bad, 10.0), None, "{bad}");
         }
     }
 }

@@ -4,6 +4,7 @@
 //! sentence needs; the sentences themselves, in each language, are the JavaScript side's
 //! (js/text.js, js/locales/), so that they never repeat the value entered (PHI).
 
+use crate::prelude::*;
 /// Updox's code for an invalid Direct address.
 pub const CODE_ADDRESS: i64 = 4640;
 /// Updox's code for "either `from` or `patientDemographics` is required".
@@ -141,6 +142,11 @@ rules! {
 }
 
 impl Rule {
+    /// The rule's place in [`Rule::ALL`], which is how the wasm names it to JavaScript.
+    pub fn index(self) -> u16 {
+        self as u16
+    }
+
     /// The field a rule is about when no index or name is added: the id without its last
     /// part (`message` stands for the message itself, whose path is empty).
     pub fn field(self) -> &'static str {
@@ -154,8 +160,9 @@ impl Rule {
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationIssue {
-    /// Path of the field, e.g. `patientDemographics.dateOfBirth` or `attachments[2].fileName`.
-    pub field: String,
+    /// The field's path when it is not the rule's own field (it has an index or a name in
+    /// it, e.g. `attachments[2].fileName`); see [`ValidationIssue::field`].
+    pub at: Option<String>,
     pub rule: Rule,
     /// The limit in force, for rules about limits.
     pub limit: Option<u64>,
@@ -167,6 +174,13 @@ impl ValidationIssue {
     pub fn code(&self) -> i64 {
         self.rule.code()
     }
+
+    /// Path of the field, e.g. `patientDemographics.dateOfBirth` or `attachments[2].fileName`.
+    /// (The wasm build leaves the rule's own field to the JavaScript side, which derives it
+    /// from the rule id the same way, so that no rule id is compiled into the module.)
+    pub fn field(&self) -> &str {
+        self.at.as_deref().unwrap_or_else(|| self.rule.field())
+    }
 }
 
 /// The issues found so far, in the order found.
@@ -176,22 +190,22 @@ pub struct Issues(Vec<ValidationIssue>);
 impl Issues {
     /// `rule` broken at its own field.
     pub fn add(&mut self, rule: Rule) {
-        self.at(rule, rule.field().into());
+        self.push(rule, None, None, None);
     }
 
     /// `rule` broken at `field` (a path with an index or a name in it).
     pub fn at(&mut self, rule: Rule, field: String) {
-        self.push(rule, field, None, None);
+        self.push(rule, Some(field), None, None);
     }
 
-    /// A limit rule: `limit` is the limit in force, `size` what was found (if it counts).
-    pub fn over(&mut self, rule: Rule, field: String, limit: u64, size: Option<u64>) {
+    /// A limit rule at `field`: `limit` is the limit in force, `size` what was found.
+    pub fn over(&mut self, rule: Rule, field: Option<String>, limit: u64, size: Option<u64>) {
         self.push(rule, field, Some(limit), size);
     }
 
-    fn push(&mut self, rule: Rule, field: String, limit: Option<u64>, size: Option<u64>) {
+    fn push(&mut self, rule: Rule, at: Option<String>, limit: Option<u64>, size: Option<u64>) {
         self.0.push(ValidationIssue {
-            field,
+            at,
             rule,
             limit,
             size,

@@ -6,7 +6,7 @@
 #![allow(clippy::panic)]
 
 use std::collections::BTreeSet;
-use updox_direct::updox::error::OUTCOME_RULES;
+use updox_direct::updox::error::Outcome;
 use updox_direct::Rule;
 
 fn read(path: &str) -> String {
@@ -14,13 +14,18 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
-/// The ids of the code: validation rules, then outcome rules (unique, checked below).
+/// The ids of the code, in the order the wasm numbers them: validation rules, then
+/// outcome rules (unique, checked below).
 fn code_ids() -> Vec<&'static str> {
     Rule::ALL
         .iter()
         .map(|r| r.id())
-        .chain(OUTCOME_RULES.iter().copied())
+        .chain(Outcome::ALL.iter().map(|o| o.id()))
         .collect()
+}
+
+fn outcome_ids() -> Vec<&'static str> {
+    Outcome::ALL.iter().map(|o| o.id()).collect()
 }
 
 /// The keys of the object literal that starts at the line `start` in a JavaScript file:
@@ -82,6 +87,12 @@ fn ids_are_unique() {
 fn every_rule_has_an_english_sentence() {
     let keys = js_keys(&read("js/text.js"), "export const EN = {\n");
     assert_same("js/text.js (English)", &keys, &code_ids());
+    // The JavaScript side names the wasm's rule numbers by the order of this table.
+    assert_eq!(
+        keys,
+        code_ids(),
+        "js/text.js lists the rules in another order than the code"
+    );
 }
 
 #[test]
@@ -92,7 +103,7 @@ fn every_rule_has_a_spanish_sentence() {
 
 #[test]
 fn the_types_list_exactly_the_ids() {
-    let dts = read("src/wasm/types.d.ts");
+    let dts = read("js/types.d.ts");
     let validation: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
     assert_same(
         "types.d.ts ValidationRule",
@@ -102,7 +113,7 @@ fn the_types_list_exactly_the_ids() {
     assert_same(
         "types.d.ts OutcomeRule",
         &dts_union(&dts, "OutcomeRule"),
-        OUTCOME_RULES,
+        &outcome_ids(),
     );
 }
 
@@ -116,6 +127,22 @@ fn the_docs_table_lists_exactly_the_ids() {
         .map(String::from)
         .collect();
     assert_same("docs/rules.md", &rows, &code_ids());
+}
+
+/// `defaultLimits()` (JavaScript) states the limits the checks apply when none are given.
+#[test]
+fn the_default_limits_are_the_code_s() {
+    let api = read("js/api.js");
+    let d = updox_direct::Limits::default();
+    let line = format!(
+        "return {{ maxSubjectChars: {}, maxTextMessageBytes: 1e6, maxAttachments: {}, maxAttachmentBytes: {} * 2 ** 20, maxTotalAttachmentBytes: {} * 2 ** 20 }};",
+        d.max_subject_chars,
+        d.max_attachments,
+        d.max_attachment_bytes >> 20,
+        d.max_total_attachment_bytes >> 20,
+    );
+    assert_eq!(d.max_text_message_bytes, 1_000_000);
+    assert!(api.contains(&line), "js/api.js does not say: {line}");
 }
 
 /// The parsers above find what they must (so that the checks cannot pass vacuously).

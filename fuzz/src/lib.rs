@@ -133,7 +133,7 @@ pub fn response(data: &[u8]) {
                 assert_eq!(e.kind, updox_direct::ErrorKind::Http);
                 assert_eq!(e.status, Some(status));
             }
-            assert!(updox_direct::updox::error::OUTCOME_RULES.contains(&e.rule), "{}", e.rule);
+            assert!(!e.rule.id().is_empty());
         }
     }
 

@@ -1,7 +1,9 @@
 //! Direct address syntax (RFC 5321 mailbox with a dot-atom local part and a DNS host name).
 //! Syntax only: whether the address is a trusted Direct endpoint is Updox's to say.
 
+use crate::ascii::{rsplit_once, split};
 use crate::issue::Rule;
+use crate::prelude::*;
 
 const MAX_LOCAL: usize = 64;
 const MAX_DOMAIN: usize = 253;
@@ -45,24 +47,22 @@ fn check_local(local: &str) -> bool {
         return false;
     }
     // Dot-atom: atoms of atext joined by single dots.
-    local
-        .split('.')
-        .all(|atom| !atom.is_empty() && atom.bytes().all(is_atext))
+    split(local, b'.').all(|atom| !atom.is_empty() && atom.bytes().all(is_atext))
 }
 
 fn check_domain(domain: &str) -> bool {
     if domain.is_empty() || domain.len() > MAX_DOMAIN {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
+    let labels: Vec<&str> = split(domain, b'.').collect();
     if labels.len() < 2 {
         return false;
     }
     let ldh = |label: &&str| {
         !label.is_empty()
             && label.len() <= MAX_LABEL
-            && !label.starts_with('-')
-            && !label.ends_with('-')
+            && label.bytes().next() != Some(b'-')
+            && label.bytes().last() != Some(b'-')
             && label
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -93,7 +93,7 @@ pub fn check(address: &str) -> Result<(), AddressProblem> {
     if address.len() > MAX_ADDRESS {
         return Err(AddressProblem::TooLong);
     }
-    let Some((local, domain)) = address.rsplit_once('@') else {
+    let Some((local, domain)) = rsplit_once(address, |b| b == b'@') else {
         return Err(AddressProblem::MissingAt);
     };
     if !check_local(local) {
@@ -112,7 +112,7 @@ pub fn is_valid(address: &str) -> bool {
 /// The address as it is sent: the domain lower-cased (domains compare case-insensitively),
 /// the local part untouched (it may be case-sensitive).
 pub fn normalize(address: &str) -> String {
-    match address.rsplit_once('@') {
+    match rsplit_once(address, |b| b == b'@') {
         Some((local, domain)) => {
             let mut out = String::with_capacity(address.len());
             out.push_str(local);

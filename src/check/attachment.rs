@@ -1,8 +1,10 @@
 //! One attachment: file name, MIME type, and content (pre-encoded base64, or a File/Blob
 //! the module encodes when sending). Size limits are the message's to check.
 
-use crate::input::{AttachmentInput, Input, Text};
+use crate::ascii::{rsplit_once, split, split_once};
+use crate::input::{whole, AttachmentInput, Input, Text};
 use crate::issue::{sub, Issues, Rule};
+use crate::prelude::*;
 
 const MAX_FILE_NAME_BYTES: usize = 255;
 
@@ -31,7 +33,7 @@ pub fn is_bidi_control(c: char) -> bool {
 
 /// The last path component of a browser `File` name (some browsers report a path).
 pub fn strip_directories(name: &str) -> &str {
-    name.rsplit(['/', '\\']).next().unwrap_or(name)
+    rsplit_once(name, |b| b == b'/' || b == b'\\').map_or(name, |(_, base)| base)
 }
 
 /// Checks a file name as sent to Updox; returns it trimmed, or the rule it breaks.
@@ -40,7 +42,7 @@ pub fn check_file_name(name: &str) -> Result<String, Rule> {
     if name.is_empty() {
         return Err(Rule::FileNameRequired);
     }
-    if name.contains(['/', '\\']) {
+    if name.bytes().any(|b| b == b'/' || b == b'\\') {
         return Err(Rule::FileNameHasSlash);
     }
     if name == "." || name == ".." {
@@ -68,9 +70,9 @@ pub fn check_mime_type(mime: &str) -> Option<String> {
     if mime.len() > 255 || mime.chars().any(char::is_control) {
         return None;
     }
-    let mut parts = mime.split(';');
+    let mut parts = split(mime, b';');
     let essence = parts.next().unwrap_or("").trim();
-    let (ty, subtype) = essence.split_once('/')?;
+    let (ty, subtype) = split_once(essence, |b| b == b'/')?;
     if !is_token(ty) || !is_token(subtype) {
         return None;
     }
@@ -78,7 +80,7 @@ pub fn check_mime_type(mime: &str) -> Option<String> {
     out.push('/');
     out.push_str(&subtype.to_ascii_lowercase());
     for param in parts {
-        let (key, value) = param.split_once('=')?;
+        let (key, value) = split_once(param, |b| b == b'=')?;
         let (key, value) = (key.trim(), value.trim());
         if !is_token(key) || value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
             return None;
@@ -93,7 +95,7 @@ pub fn check_mime_type(mime: &str) -> Option<String> {
 
 /// A MIME type for a file name's extension, for files the browser could not type.
 pub fn mime_from_extension(name: &str) -> &'static str {
-    let ext = match name.rsplit_once('.') {
+    let ext = match rsplit_once(name, |b| b == b'.') {
         Some((_, ext)) => ext.to_ascii_lowercase(),
         None => String::new(),
     };
@@ -144,12 +146,47 @@ pub fn normalize_base64(content: &str) -> Option<Base64Content> {
         return None;
     }
     let padding = canonical.bytes().rev().take_while(|&b| b == b'=').count();
-    let decoded_len = canonical.len() / 4 * 3 - padding.min(2);
-    base64_simd::STANDARD.check(canonical.as_bytes()).ok()?;
+    if padding > 2 || !canonical_base64(canonical.as_bytes(), padding) {
+        return None;
+    }
+    let decoded_len = canonical.len() / 4 * 3 - padding;
     Some(Base64Content {
         canonical,
         decoded_len: decoded_len as u64,
     })
+}
+
+/// The value of a standard base64 digit.
+fn digit(b: u8) -> Option<u8> {
+    match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// True when `text` (a multiple of 4 long, ending in `padding` `=`) is standard base64
+/// whose last digit carries no stray bits, so that it decodes to exactly one byte string.
+/// Only pre-encoded attachments are checked, so a plain loop is fast enough.
+fn canonical_base64(text: &[u8], padding: usize) -> bool {
+    let digits = text.get(..text.len() - padding).unwrap_or_default();
+    let mut last = 0;
+    for &b in digits {
+        match digit(b) {
+            Some(d) => last = d,
+            None => return false,
+        }
+    }
+    // One `=`: the last digit's low 2 bits are unused; two: its low 4 bits.
+    let unused = match padding {
+        1 => 0b11,
+        2 => 0b1111,
+        _ => 0,
+    };
+    last & unused == 0
 }
 
 /// Checks one attachment whose issues go under `at` (e.g. `attachments[2]`, or "" for
@@ -256,11 +293,12 @@ fn encoded_content(content: &Text) -> Result<(Content, u64), Rule> {
 /// A File/Blob's content, when its size is a whole number of bytes (anything else is a
 /// hostile look-alike).
 fn blob_content(blob: usize, size: f64) -> Option<(Content, u64)> {
-    (size.is_finite() && size >= 0.0 && size.fract() == 0.0).then(|| {
-        let size = size as u64;
-        (Content::Blob { blob, size }, size)
-    })
+    let size = whole(size, MAX_SAFE_INTEGER)?;
+    Some((Content::Blob { blob, size }, size))
 }
+
+/// The largest whole number a double holds exactly (2^53 − 1).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
@@ -355,7 +393,7 @@ mod tests {
             Err(issues) => issues
                 .into_vec()
                 .into_iter()
-                .map(|i| (i.field, i.rule.id()))
+                .map(|i| (i.field().to_string(), i.rule.id()))
                 .collect(),
             Ok(a) => panic!("accepted {a:?}"),
         }

@@ -1,7 +1,7 @@
 //! Size limits checked before sending. Updox documents none; these defaults are
 //! conservative and every one can be overridden by the caller.
 
-use crate::input::{Input, LimitsInput, Number};
+use crate::input::{whole, Input, LimitsInput, Number};
 use crate::issue::{Issues, Rule};
 
 pub const MIB: u64 = 1024 * 1024;
@@ -35,16 +35,15 @@ impl Default for Limits {
 const MAX_LIMIT: f64 = 9_007_199_254_740_991.0;
 
 fn pick(n: &Number, default: u64, rule: Rule, issues: &mut Issues) -> u64 {
-    match *n {
-        Input::Absent => default,
-        Input::Given(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_LIMIT => {
-            v as u64
-        }
-        _ => {
-            issues.add(rule);
-            default
-        }
-    }
+    let given = match *n {
+        Input::Absent => return default,
+        Input::Given(v) => whole(v, MAX_LIMIT),
+        Input::Wrong(_) => None,
+    };
+    given.unwrap_or_else(|| {
+        issues.add(rule);
+        default
+    })
 }
 
 /// The limits in force: the caller's where given and sensible, else the defaults.
@@ -111,7 +110,7 @@ mod tests {
         assert_eq!(got.max_subject_chars, 10);
         assert_eq!(got.max_text_message_bytes, 1_000_000);
         assert_eq!(got.max_attachments, 20);
-        let fields: Vec<_> = issues.as_slice().iter().map(|i| i.field.as_str()).collect();
+        let fields: Vec<_> = issues.as_slice().iter().map(|i| i.field()).collect();
         assert_eq!(
             fields,
             [
@@ -123,6 +122,6 @@ mod tests {
         let mut issues = Issues::default();
         resolve(&Input::Wrong("number"), &mut issues);
         assert_eq!(issues.as_slice()[0].rule, Rule::LimitsNotAnObject);
-        assert_eq!(issues.as_slice()[0].field, "limits");
+        assert_eq!(issues.as_slice()[0].field(), "limits");
     }
 }

@@ -5,8 +5,9 @@ use super::address::{self, AddressRules};
 use super::attachment::{self, ValidAttachment};
 use super::limits::Limits;
 use super::patient::{self, Day, Demographics, FromProblem, FROM_ID};
-use crate::input::{AttachmentInput, Input, MessageInput, Text};
+use crate::input::{char_count, AttachmentInput, Input, MessageInput, Text};
 use crate::issue::{indexed, Issues, Rule};
+use crate::prelude::*;
 
 /// Who the message is from, as sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,7 +132,7 @@ fn check_attachments(
     if count > limits.max_attachments {
         issues.over(
             Rule::AttachmentsTooMany,
-            "attachments".into(),
+            None,
             limits.max_attachments,
             Some(count),
         );
@@ -144,7 +145,7 @@ fn check_attachments(
         if size > limits.max_attachment_bytes {
             issues.over(
                 Rule::AttachmentTooLarge,
-                at,
+                Some(at),
                 limits.max_attachment_bytes,
                 Some(size),
             );
@@ -156,7 +157,7 @@ fn check_attachments(
     if total > limits.max_total_attachment_bytes {
         issues.over(
             Rule::AttachmentsTotalTooLarge,
-            "attachments".into(),
+            None,
             limits.max_total_attachment_bytes,
             Some(total),
         );
@@ -180,11 +181,11 @@ pub fn check(
     let to = check_to(&m.to, issues);
     let subject = text(&m.subject, Rule::SubjectNotText, issues);
     let text_message = text(&m.text_message, Rule::TextMessageNotText, issues);
-    let subject_chars = subject.chars().count() as u64;
+    let subject_chars = char_count(&subject) as u64;
     if subject_chars > limits.max_subject_chars {
         issues.over(
             Rule::SubjectTooLong,
-            "subject".into(),
+            None,
             limits.max_subject_chars,
             Some(subject_chars),
         );
@@ -193,7 +194,7 @@ pub fn check(
     if text_bytes > limits.max_text_message_bytes {
         issues.over(
             Rule::TextMessageTooLong,
-            "textMessage".into(),
+            None,
             limits.max_text_message_bytes,
             Some(text_bytes),
         );
@@ -227,7 +228,7 @@ mod tests {
         issues
             .as_slice()
             .iter()
-            .map(|i| (i.field.as_str(), i.code(), i.rule.id()))
+            .map(|i| (i.field(), i.code(), i.rule.id()))
             .collect()
     }
 
@@ -574,7 +575,7 @@ mod tests {
             ..message()
         };
         for issue in invalid(m).as_slice() {
-            let mut field = issue.field.clone();
+            let mut field = issue.field().to_string();
             while let (Some(a), Some(b)) = (field.find('['), field.find(']')) {
                 field.replace_range(a..=b, "");
             }

@@ -5,8 +5,10 @@
 //! [`Facts`], so that every rule runs under native tests.
 
 use super::attachment::is_token;
-use crate::input::{AuthInput, Input, Number, OptionsInput, Text};
+use crate::ascii::split;
+use crate::input::{digits, AuthInput, Input, Number, OptionsInput, Text};
 use crate::issue::{sub, Issues, Rule};
+use crate::prelude::*;
 
 pub const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
 /// Longest proxy URL accepted; browsers and servers refuse far shorter ones than fetch
@@ -81,12 +83,7 @@ fn check_headers(
             return Vec::new();
         }
         Input::Given(list) if list.len() > MAX_HEADERS => {
-            issues.over(
-                Rule::HeadersTooMany,
-                "options.headers".into(),
-                MAX_HEADERS as u64,
-                None,
-            );
+            issues.over(Rule::HeadersTooMany, None, MAX_HEADERS as u64, None);
             return Vec::new();
         }
         Input::Given(list) => list,
@@ -112,12 +109,14 @@ pub struct ResolvedUrl {
 }
 
 fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = host.strip_prefix('[').unwrap_or(host);
+    let host = host.strip_suffix(']').unwrap_or(host);
     host == "localhost"
         || host.ends_with(".localhost")
         || host == "::1"
         || host.strip_prefix("127.").is_some_and(|rest| {
-            rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
+            split(rest, b'.').count() == 3
+                && split(rest, b'.').all(|o| digits(o).is_some_and(|n| n <= 255))
         })
 }
 
@@ -178,6 +177,17 @@ pub enum Credentials {
     Omit,
     SameOrigin,
     Include,
+}
+
+impl Credentials {
+    /// fetch's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Omit => "omit",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+        }
+    }
 }
 
 fn check_credentials(f: &Text, issues: &mut Issues) -> Option<Credentials> {
@@ -380,7 +390,7 @@ mod tests {
             Err(Refusal::Invalid(issues)) => issues
                 .into_vec()
                 .into_iter()
-                .map(|i| (i.field, i.rule.id()))
+                .map(|i| (i.field().to_string(), i.rule.id()))
                 .collect(),
             other => panic!("not refused as invalid: {other:?}"),
         }

@@ -2,8 +2,9 @@
 
 use super::address::{self, AddressRules};
 use super::attachment::is_bidi_control;
-use crate::input::{DemographicsInput, Input, Text};
+use crate::input::{char_count, digits, DemographicsInput, Input, Text};
 use crate::issue::{Issues, Rule};
+use crate::prelude::*;
 
 const MAX_PATIENT_ID: usize = 128;
 const MAX_NAME: usize = 100;
@@ -89,7 +90,7 @@ pub fn check_patient_id(id: &str) -> Result<String, IdProblem> {
     if id.is_empty() {
         return Err(IdProblem::Empty);
     }
-    if id.chars().count() > MAX_PATIENT_ID {
+    if char_count(id) > MAX_PATIENT_ID {
         return Err(IdProblem::TooLong);
     }
     if has_control(id) || id.chars().any(char::is_whitespace) || id.chars().any(is_bidi_control) {
@@ -151,7 +152,7 @@ pub fn parse_day(s: &str) -> Option<Day> {
     if !shape_ok {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
+    let num = |r: core::ops::Range<usize>| s.get(r).and_then(digits).map(|n| n as u32);
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     (day >= 1 && day <= days_in_month(year, month)).then_some(Day { year, month, day })
 }
@@ -228,7 +229,7 @@ fn check_name(field: &Text, rules: &NameRules, issues: &mut Issues) -> String {
     let value = value.trim();
     let broken = match rules.required {
         Some(required) if value.is_empty() => Some(required),
-        _ if value.chars().count() > MAX_NAME => Some(rules.too_long),
+        _ if char_count(value) > MAX_NAME => Some(rules.too_long),
         _ if has_control(value) => Some(rules.invalid_characters),
         _ => None,
     };
@@ -399,7 +400,7 @@ mod tests {
         issues
             .as_slice()
             .iter()
-            .map(|i| (i.field.as_str(), i.rule.id()))
+            .map(|i| (i.field(), i.rule.id()))
             .collect()
     }
 

@@ -7,6 +7,7 @@ use crate::check::attachment::Content;
 use crate::check::message::{Sender, ValidMessage};
 use crate::check::options::Auth;
 use crate::check::patient::Demographics;
+use crate::prelude::*;
 
 /// One piece of the body, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +110,7 @@ fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
         json.push_str(",\"mimeType\":");
         push_str(&mut json, &a.mime_type);
         json.push_str(",\"content\":\"");
-        out.push(Part::Json(std::mem::take(&mut json)));
+        out.push(Part::Json(core::mem::take(&mut json)));
         out.push(match &a.content {
             Content::Base64(s) => Part::Base64(s, a.size),
             Content::Blob { blob, size } => Part::Blob {

@@ -3,7 +3,8 @@
 
 use super::codes;
 use crate::check::options::Refusal;
-use crate::issue::{Issues, ValidationIssue};
+use crate::issue::{Issues, Rule, ValidationIssue};
+use crate::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -37,99 +38,172 @@ impl ErrorKind {
     }
 }
 
-/// Every rule a failed call can report besides the validation rules: the outcome of a
-/// send. Each has a sentence in every locale (js/text.js, js/locales/).
+macro_rules! outcomes {
+    ($($name:ident $id:literal;)*) => {
+        /// Every rule a failed call can report besides the validation rules: the outcome
+        /// of a send. Each has a sentence in every locale (js/text.js, js/locales/).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Outcome {
+            $($name,)*
+        }
+
+        impl Outcome {
+            /// All outcomes, in the order of the table.
+            pub const ALL: &'static [Outcome] = &[$(Outcome::$name,)*];
+
+            /// The stable id, e.g. `network.offline`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Outcome::$name => $id,)*
+                }
+            }
+        }
+    };
+}
+
 #[rustfmt::skip]
-pub const OUTCOME_RULES: &[&str] = &[
-    "validation",
-    "timeout",
-    "network.offline",
-    "network.failed",
-    "aborted",
-    "aborted.after_sending",
-    "protocol.unreadable",
-    "protocol.inconsistent",
-    "browser.no_secure_random",
-    "browser.cannot_prepare",
-    "http.401",
-    "http.403",
-    "http.413",
-    "http.429",
-    "http.502",
-    "http.503",
-    "http.504",
-    "http.4xx",
-    "http.5xx",
-    "http.other",
-    "proxy.method_not_allowed",
-    "proxy.not_found",
-    "proxy.origin_not_allowed",
-    "proxy.host_not_allowed",
-    "proxy.unsupported_media_type",
-    "proxy.payload_too_large",
-    "proxy.invalid_json",
-    "proxy.invalid_request",
-    "proxy.invalid_idempotency_key",
-    "proxy.idempotency_key_required",
-    "proxy.idempotency_key_reused",
-    "proxy.unauthorized",
-    "proxy.sender_mismatch",
-    "proxy.rate_limited",
-    "proxy.proxy_busy",
-    "proxy.idempotency_store_full",
-    "proxy.idempotency_unavailable",
-    "proxy.upstream_unreachable",
-    "proxy.request_in_progress",
-    "proxy.upstream_timeout",
-    "proxy.upstream_connection_lost",
-    "proxy.upstream_response_too_large",
-    "proxy.answer_not_replayable",
-    "proxy.internal_error",
-    "updox.auth",
-    "updox.validation",
-    "updox.recipient",
-    "updox.server",
-    "updox.other",
-    "updox.4020",
-    "updox.4640",
-    "updox.4641",
-    "updox.4642",
-    "updox.4650",
-    "updox.4651",
-    "updox.4652",
+outcomes! {
+    Validation                   "validation";
+    Timeout                      "timeout";
+    NetworkOffline               "network.offline";
+    NetworkFailed                "network.failed";
+    Aborted                      "aborted";
+    AbortedAfterSending          "aborted.after_sending";
+    ProtocolUnreadable           "protocol.unreadable";
+    ProtocolInconsistent         "protocol.inconsistent";
+    BrowserNoSecureRandom        "browser.no_secure_random";
+    BrowserCannotPrepare         "browser.cannot_prepare";
+    Http401                      "http.401";
+    Http403                      "http.403";
+    Http413                      "http.413";
+    Http429                      "http.429";
+    Http502                      "http.502";
+    Http503                      "http.503";
+    Http504                      "http.504";
+    Http4xx                      "http.4xx";
+    Http5xx                      "http.5xx";
+    HttpOther                    "http.other";
+    ProxyMethodNotAllowed        "proxy.method_not_allowed";
+    ProxyNotFound                "proxy.not_found";
+    ProxyOriginNotAllowed        "proxy.origin_not_allowed";
+    ProxyHostNotAllowed          "proxy.host_not_allowed";
+    ProxyUnsupportedMediaType    "proxy.unsupported_media_type";
+    ProxyPayloadTooLarge         "proxy.payload_too_large";
+    ProxyInvalidJson             "proxy.invalid_json";
+    ProxyInvalidRequest          "proxy.invalid_request";
+    ProxyInvalidIdempotencyKey   "proxy.invalid_idempotency_key";
+    ProxyIdempotencyKeyRequired  "proxy.idempotency_key_required";
+    ProxyIdempotencyKeyReused    "proxy.idempotency_key_reused";
+    ProxyUnauthorized            "proxy.unauthorized";
+    ProxySenderMismatch          "proxy.sender_mismatch";
+    ProxyRateLimited             "proxy.rate_limited";
+    ProxyProxyBusy               "proxy.proxy_busy";
+    ProxyIdempotencyStoreFull    "proxy.idempotency_store_full";
+    ProxyIdempotencyUnavailable  "proxy.idempotency_unavailable";
+    ProxyUpstreamUnreachable     "proxy.upstream_unreachable";
+    ProxyRequestInProgress       "proxy.request_in_progress";
+    ProxyUpstreamTimeout         "proxy.upstream_timeout";
+    ProxyUpstreamConnectionLost  "proxy.upstream_connection_lost";
+    ProxyUpstreamResponseTooLarge "proxy.upstream_response_too_large";
+    ProxyAnswerNotReplayable     "proxy.answer_not_replayable";
+    ProxyInternalError           "proxy.internal_error";
+    UpdoxAuth                    "updox.auth";
+    UpdoxValidation              "updox.validation";
+    UpdoxRecipient               "updox.recipient";
+    UpdoxServer                  "updox.server";
+    UpdoxOther                   "updox.other";
+    Updox4020                    "updox.4020";
+    Updox4640                    "updox.4640";
+    Updox4641                    "updox.4641";
+    Updox4642                    "updox.4642";
+    Updox4650                    "updox.4650";
+    Updox4651                    "updox.4651";
+    Updox4652                    "updox.4652";
+}
+
+/// The proxy contract's error codes, each with its rule (`proxy.` and the code).
+#[rustfmt::skip]
+const PROXY_CODES: &[(&str, Outcome)] = &[
+    ("method_not_allowed", Outcome::ProxyMethodNotAllowed),
+    ("not_found", Outcome::ProxyNotFound),
+    ("origin_not_allowed", Outcome::ProxyOriginNotAllowed),
+    ("host_not_allowed", Outcome::ProxyHostNotAllowed),
+    ("unsupported_media_type", Outcome::ProxyUnsupportedMediaType),
+    ("payload_too_large", Outcome::ProxyPayloadTooLarge),
+    ("invalid_json", Outcome::ProxyInvalidJson),
+    ("invalid_request", Outcome::ProxyInvalidRequest),
+    ("invalid_idempotency_key", Outcome::ProxyInvalidIdempotencyKey),
+    ("idempotency_key_required", Outcome::ProxyIdempotencyKeyRequired),
+    ("idempotency_key_reused", Outcome::ProxyIdempotencyKeyReused),
+    ("unauthorized", Outcome::ProxyUnauthorized),
+    ("sender_mismatch", Outcome::ProxySenderMismatch),
+    ("rate_limited", Outcome::ProxyRateLimited),
+    ("proxy_busy", Outcome::ProxyProxyBusy),
+    ("idempotency_store_full", Outcome::ProxyIdempotencyStoreFull),
+    ("idempotency_unavailable", Outcome::ProxyIdempotencyUnavailable),
+    ("upstream_unreachable", Outcome::ProxyUpstreamUnreachable),
+    ("request_in_progress", Outcome::ProxyRequestInProgress),
+    ("upstream_timeout", Outcome::ProxyUpstreamTimeout),
+    ("upstream_connection_lost", Outcome::ProxyUpstreamConnectionLost),
+    ("upstream_response_too_large", Outcome::ProxyUpstreamResponseTooLarge),
+    ("answer_not_replayable", Outcome::ProxyAnswerNotReplayable),
+    ("internal_error", Outcome::ProxyInternalError),
 ];
 
 /// The rule of an HTTP failure: the proxy's own error code when it is one of the proxy
 /// contract's, else the status (or its class).
-pub fn http_rule(status: u16, proxy_error: Option<&str>) -> &'static str {
-    let proxy = proxy_error.and_then(|code| {
-        OUTCOME_RULES
-            .iter()
-            .find(|rule| rule.strip_prefix("proxy.") == Some(code))
-    });
-    if let Some(rule) = proxy {
-        return rule;
+pub fn http_rule(status: u16, proxy_error: Option<&str>) -> Outcome {
+    if let Some((_, rule)) = PROXY_CODES
+        .iter()
+        .find(|(code, _)| Some(*code) == proxy_error)
+    {
+        return *rule;
     }
     match status {
-        401 => "http.401",
-        403 => "http.403",
-        413 => "http.413",
-        429 => "http.429",
-        502 => "http.502",
-        503 => "http.503",
-        504 => "http.504",
-        400..=499 => "http.4xx",
-        500..=599 => "http.5xx",
-        _ => "http.other",
+        401 => Outcome::Http401,
+        403 => Outcome::Http403,
+        413 => Outcome::Http413,
+        429 => Outcome::Http429,
+        502 => Outcome::Http502,
+        503 => Outcome::Http503,
+        504 => Outcome::Http504,
+        400..=499 => Outcome::Http4xx,
+        500..=599 => Outcome::Http5xx,
+        _ => Outcome::HttpOther,
+    }
+}
+
+/// The rule an error reports: a validation rule (that of its one issue) or an outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleRef {
+    Check(Rule),
+    Outcome(Outcome),
+}
+
+impl RuleRef {
+    pub fn id(self) -> &'static str {
+        match self {
+            RuleRef::Check(r) => r.id(),
+            RuleRef::Outcome(o) => o.id(),
+        }
+    }
+
+    /// The place of the rule among all rules (the validation rules, then the outcomes),
+    /// which is how the wasm names it to JavaScript.
+    pub fn index(self) -> u16 {
+        match self {
+            RuleRef::Check(r) => r.index(),
+            RuleRef::Outcome(o) => Rule::ALL.len() as u16 + o as u16,
+        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendError {
     pub kind: ErrorKind,
-    /// The rule that decided the outcome (one of [`OUTCOME_RULES`], or the one validation
-    /// issue's rule); its sentence, in the caller's locale, is the error's message.
-    pub rule: &'static str,
+    /// The rule that decided the outcome (an [`Outcome`], or the one validation issue's
+    /// rule); its sentence, in the caller's locale, is the error's message.
+    pub rule: RuleRef,
     /// For `timeout`: the limit, in whole seconds, that the sentence names.
     pub seconds: Option<u32>,
     /// Updox's code, or the local equivalent (validation issue code, 4020 for HTTP 413);
@@ -143,10 +217,10 @@ pub struct SendError {
 }
 
 impl SendError {
-    fn new(kind: ErrorKind, rule: &'static str) -> Self {
+    fn new(kind: ErrorKind, rule: Outcome) -> Self {
         SendError {
             kind,
-            rule,
+            rule: RuleRef::Outcome(rule),
             seconds: None,
             response_code: None,
             response_message: None,
@@ -159,13 +233,14 @@ impl SendError {
 
     pub fn validation(issues: Vec<ValidationIssue>) -> Self {
         let rule = match issues.as_slice() {
-            [one] => one.rule.id(),
-            _ => "validation",
+            [one] => RuleRef::Check(one.rule),
+            _ => RuleRef::Outcome(Outcome::Validation),
         };
         SendError {
             response_code: issues.first().map(ValidationIssue::code),
             issues,
-            ..SendError::new(ErrorKind::Validation, rule)
+            rule,
+            ..SendError::new(ErrorKind::Validation, Outcome::Validation)
         }
     }
 
@@ -213,9 +288,9 @@ impl SendError {
         inconsistent: bool,
     ) -> Self {
         let rule = if inconsistent {
-            "protocol.inconsistent"
+            Outcome::ProtocolInconsistent
         } else {
-            "protocol.unreadable"
+            Outcome::ProtocolUnreadable
         };
         SendError {
             status: Some(status),
@@ -228,9 +303,9 @@ impl SendError {
     /// `offline`: the browser said it had no network, so nothing left the page.
     pub fn network(offline: bool) -> Self {
         let rule = if offline {
-            "network.offline"
+            Outcome::NetworkOffline
         } else {
-            "network.failed"
+            Outcome::NetworkFailed
         };
         SendError {
             retryable: offline,
@@ -239,26 +314,32 @@ impl SendError {
     }
 
     pub fn timeout(ms: f64) -> Self {
+        // Whole seconds, rounded up: the sentence names them (ms is at most 2^31 − 1).
+        let seconds = ms / 1000.0;
+        let whole = seconds as u32;
         SendError {
-            // Whole seconds: the sentence names them.
-            seconds: Some((ms / 1000.0).ceil() as u32),
-            ..SendError::new(ErrorKind::Timeout, "timeout")
+            seconds: Some(if f64::from(whole) < seconds {
+                whole + 1
+            } else {
+                whole
+            }),
+            ..SendError::new(ErrorKind::Timeout, Outcome::Timeout)
         }
     }
 
     /// `after_sending`: the request had been handed to the browser already.
     pub fn aborted(after_sending: bool) -> Self {
         let rule = if after_sending {
-            "aborted.after_sending"
+            Outcome::AbortedAfterSending
         } else {
-            "aborted"
+            Outcome::Aborted
         };
         SendError::new(ErrorKind::Aborted, rule)
     }
 
     /// The browser could not build the request (nothing was sent).
     pub fn cannot_prepare() -> Self {
-        SendError::new(ErrorKind::Network, "browser.cannot_prepare")
+        SendError::new(ErrorKind::Network, Outcome::BrowserCannotPrepare)
     }
 }
 
@@ -273,7 +354,7 @@ impl From<Refusal> for SendError {
         match r {
             Refusal::Invalid(issues) => issues.into(),
             Refusal::NoSecureRandom => {
-                SendError::new(ErrorKind::Network, "browser.no_secure_random")
+                SendError::new(ErrorKind::Network, Outcome::BrowserNoSecureRandom)
             }
         }
     }
@@ -283,44 +364,56 @@ impl From<Refusal> for SendError {
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
-    use crate::issue::Rule;
     use std::collections::HashSet;
 
     #[test]
     fn outcome_rules_are_unique() {
         let mut seen = HashSet::new();
-        assert!(OUTCOME_RULES.iter().all(|r| seen.insert(*r)));
+        assert!(Outcome::ALL.iter().all(|r| seen.insert(r.id())));
         for rule in Rule::ALL {
             assert!(!seen.contains(rule.id()), "{} twice", rule.id());
+        }
+        for (code, rule) in PROXY_CODES {
+            assert_eq!(rule.id().strip_prefix("proxy."), Some(*code));
+        }
+        let proxy = Outcome::ALL.iter().filter(|o| o.id().starts_with("proxy."));
+        assert_eq!(proxy.count(), PROXY_CODES.len());
+    }
+
+    #[test]
+    fn indexes_follow_the_tables() {
+        for (i, rule) in Rule::ALL.iter().enumerate() {
+            assert_eq!(RuleRef::Check(*rule).index() as usize, i);
+        }
+        for (i, o) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(RuleRef::Outcome(*o).index() as usize, Rule::ALL.len() + i);
         }
     }
 
     #[test]
     fn http_rules() {
-        assert_eq!(http_rule(429, Some("rate_limited")), "proxy.rate_limited");
+        let id = |s, e| http_rule(s, e).id();
+        assert_eq!(id(429, Some("rate_limited")), "proxy.rate_limited");
         assert_eq!(
-            http_rule(502, Some("upstream_unreachable")),
+            id(502, Some("upstream_unreachable")),
             "proxy.upstream_unreachable"
         );
-        assert_eq!(http_rule(429, Some("rate-limited")), "http.429");
-        assert_eq!(http_rule(400, Some("")), "http.4xx");
-        assert_eq!(http_rule(418, None), "http.4xx");
-        assert_eq!(http_rule(599, None), "http.5xx");
-        assert_eq!(http_rule(302, None), "http.other");
-        for status in 0..1000 {
-            assert!(OUTCOME_RULES.contains(&http_rule(status, None)));
-        }
+        assert_eq!(id(429, Some("rate-limited")), "http.429");
+        assert_eq!(id(400, Some("")), "http.4xx");
+        assert_eq!(id(418, None), "http.4xx");
+        assert_eq!(id(599, None), "http.5xx");
+        assert_eq!(id(302, None), "http.other");
     }
 
     #[test]
-    fn every_constructor_reports_a_known_rule() {
+    fn every_constructor_reports_its_rule() {
         let issue = |rule| ValidationIssue {
-            field: String::new(),
+            at: None,
             rule,
             limit: None,
             size: None,
         };
-        let errors = [
+        let rules: Vec<&str> = [
             SendError::validation(vec![issue(Rule::ToRequired)]),
             SendError::validation(vec![issue(Rule::ToRequired), issue(Rule::SubjectNotText)]),
             SendError::protocol(200, None, None, false),
@@ -332,12 +425,27 @@ mod tests {
             SendError::aborted(true),
             SendError::cannot_prepare(),
             Refusal::NoSecureRandom.into(),
-        ];
-        let rules: Vec<_> = errors.iter().map(|e| e.rule).collect();
-        assert_eq!(rules[0], "to.required");
-        assert_eq!(errors[6].seconds, Some(2));
-        for rule in &rules[1..] {
-            assert!(OUTCOME_RULES.contains(rule), "{rule}");
-        }
+        ]
+        .iter()
+        .map(|e| e.rule.id())
+        .collect();
+        assert_eq!(
+            rules,
+            [
+                "to.required",
+                "validation",
+                "protocol.unreadable",
+                "protocol.inconsistent",
+                "network.offline",
+                "network.failed",
+                "timeout",
+                "aborted",
+                "aborted.after_sending",
+                "browser.cannot_prepare",
+                "browser.no_secure_random",
+            ]
+        );
+        assert_eq!(SendError::timeout(1500.0).seconds, Some(2));
+        assert_eq!(SendError::timeout(3000.0).seconds, Some(3));
     }
 }

@@ -3,6 +3,9 @@
 //! tests and fuzzing, so they cannot disagree; a general JSON library (serde_json, or serde
 //! over the browser's `JSON.parse`) would cost more than the whole module's size budget.
 
+use crate::ascii::split_once;
+use crate::input::signed_digits;
+use crate::prelude::*;
 /// Appends `s` to `out` as a JSON string literal.
 pub fn push_str(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -161,7 +164,10 @@ impl Reader<'_> {
             return None;
         }
         self.pos += 4;
-        u32::from_str_radix(digits, 16).ok()
+        digits.bytes().try_fold(0, |n, b| {
+            let d = char::from(b).to_digit(16)?;
+            Some(n * 16 + d)
+        })
     }
 
     /// A string literal, unescaped. Lone surrogates become U+FFFD, as they do when the
@@ -306,38 +312,43 @@ impl Reader<'_> {
 /// (where a double is exact, so `JSON.parse` would give the same number): `2000`,
 /// `2e3` and `2000.0` are 2000; `1.5` and `1e400` are none.
 pub fn whole_number(literal: &str) -> Option<i64> {
+    const LIMIT: i64 = 1_000_000_000_000_000;
     let (negative, rest) = match literal.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, literal),
     };
-    let (mantissa, exponent) = match rest.find(['e', 'E']) {
-        Some(i) => (rest.get(..i)?, rest.get(i + 1..)?),
-        None => (rest, "0"),
-    };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
-    if int_part.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    let (mantissa, exponent) = split_once(rest, |b| b == b'e' || b == b'E').unwrap_or((rest, "0"));
+    let (int_part, frac_part) = split_once(mantissa, |b| b == b'.').unwrap_or((mantissa, ""));
+    let all = || int_part.bytes().chain(frac_part.bytes());
+    if int_part.is_empty() || !all().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let Some(first) = digits.iter().position(|&d| d != b'0') else {
+    if all().all(|b| b == b'0') {
         return Some(0);
-    };
-    let last = digits.iter().rposition(|&d| d != b'0').unwrap_or(first);
-    // The decimal point sits `point` digits into `digits`, after the exponent moves it.
-    let exponent: i64 = match exponent.trim_start_matches('+').parse() {
-        Ok(e) => e,
-        // Too many digits for i64: far beyond 10^15, or far below 1.
-        Err(_) => return None,
-    };
-    let point = (int_part.len() as i64).checked_add(exponent)?;
-    // A significant digit after the point, or too many before it.
-    if last as i64 >= point || point - first as i64 > 15 {
-        return None;
     }
+    // The decimal point sits `point` digits into the mantissa's digits, after the exponent
+    // moves it; too large an exponent is far beyond 10^15, or far below 1.
+    let point = (int_part.len() as i64).checked_add(signed_digits(exponent)?)?;
     let mut n: i64 = 0;
-    for i in first as i64..point {
-        let d = digits.get(i as usize).map_or(0, |d| i64::from(d - b'0'));
-        n = n * 10 + d;
+    let mut place = 0;
+    for b in all() {
+        if place < point {
+            n = n * 10 + i64::from(b - b'0');
+        } else if b != b'0' {
+            // A significant digit after the point: not a whole number.
+            return None;
+        }
+        place += 1;
+        if n >= LIMIT {
+            return None;
+        }
+    }
+    while place < point {
+        n *= 10;
+        place += 1;
+        if n >= LIMIT {
+            return None;
+        }
     }
     Some(if negative { -n } else { n })
 }

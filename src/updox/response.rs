@@ -4,6 +4,8 @@
 
 use super::error::SendError;
 use super::json::{read_object, whole_number, Value};
+use crate::input::signed_digits;
+use crate::prelude::*;
 
 /// Updox's `messageId`: a number in its answers, kept as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +55,7 @@ fn text(v: Option<Value>) -> Option<String> {
 fn code(v: Option<Value>) -> Option<i64> {
     match v? {
         Value::Number(n) => whole_number(&n),
-        Value::Text(s) => s.trim().parse().ok(),
+        Value::Text(s) => signed_digits(s.trim()),
         _ => None,
     }
 }
@@ -218,7 +220,7 @@ mod tests {
             r#"{"successful":false,"responseCode":4999,"responseMessage":"?"}"#,
         );
         assert_eq!((e.kind, e.response_code), (ErrorKind::Updox, Some(4999)));
-        assert_eq!(e.rule, "updox.other");
+        assert_eq!(e.rule.id(), "updox.other");
     }
 
     #[test]
@@ -231,7 +233,7 @@ mod tests {
         ] {
             let e = err(200, body);
             assert_eq!(
-                (e.kind, e.rule),
+                (e.kind, e.rule.id()),
                 (ErrorKind::Protocol, "protocol.unreadable"),
                 "{body}"
             );
@@ -244,7 +246,7 @@ mod tests {
         ] {
             let e = err(200, body);
             assert_eq!(
-                (e.kind, e.rule),
+                (e.kind, e.rule.id()),
                 (ErrorKind::Protocol, "protocol.inconsistent"),
                 "{body}"
             );
@@ -263,18 +265,18 @@ mod tests {
             (ErrorKind::Http, Some(413), Some(4020))
         );
         assert_eq!(e.response_message.as_deref(), Some("Body too large"));
-        assert_eq!(e.rule, "http.413");
+        assert_eq!(e.rule.id(), "http.413");
         let e = err(
             413,
             r#"{"error":"payload_too_large","message":"Body too large"}"#,
         );
-        assert_eq!(e.rule, "proxy.payload_too_large");
+        assert_eq!(e.rule.id(), "proxy.payload_too_large");
         assert_eq!(
-            err(429, r#"{"error":"rate_limited"}"#).rule,
+            err(429, r#"{"error":"rate_limited"}"#).rule.id(),
             "proxy.rate_limited"
         );
         let e = err(500, "<html>Internal</html>");
-        assert_eq!(e.rule, "http.5xx");
+        assert_eq!(e.rule.id(), "http.5xx");
         assert_eq!(
             (e.kind, e.status, e.response_code),
             (ErrorKind::Http, Some(500), None)

@@ -1,130 +1,229 @@
-//! The JavaScript API: the only `#[wasm_bindgen]` exports. Each one reads its arguments
-//! (`js_read`), applies the rules (`check`), sends when asked (`transport`) and writes the
-//! outcome (`js_out`); a failure becomes an `UpdoxError` in the caller's locale through one
-//! conversion, `js_out::error`.
+//! The wasm exports: the core that js/api.js calls. Each reads the plain lists the
+//! JavaScript side made (`js_read`), applies the rules (`check`, `updox`) and writes plain
+//! lists back (`js_out`); none touches a caller's object, the network or the clock, so each
+//! is synchronous and cannot throw. The package's public functions are js/api.js's.
 
-use super::{js_out, js_read, platform, transport};
+use super::{js_out, js_read};
 use crate::check::attachment::{self, Content};
-use crate::check::limits::Limits;
-use crate::check::options;
-use crate::check::patient::{self, SENDER_ID};
+use crate::check::options::{Facts, ResolvedUrl};
+use crate::check::patient::{self, Day, SENDER_ID};
 use crate::check::{self as rules, address};
+use crate::encode::encode_into;
 use crate::input::Input;
-use crate::issue::Issues;
+use crate::issue::{Issues, Rule, ValidationIssue};
+use crate::prelude::*;
+use crate::updox::body::{self, Part};
 use crate::updox::codes::CODES;
 use crate::updox::error::SendError;
+use crate::updox::response;
+use core::cell::UnsafeCell;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
-extern "C" {
-    /// Optional trailing arguments: typed here so the `.d.ts` marks them `?`.
-    #[wasm_bindgen(typescript_type = "Partial<Limits>")]
-    pub type LimitsArg;
-    #[wasm_bindgen(typescript_type = "EncodeAttachmentOptions")]
-    pub type EncodeOptionsArg;
-    #[wasm_bindgen(typescript_type = "LocaleOptions")]
-    pub type LocaleArg;
+fn today(year: u32, month: u32, day: u32) -> Day {
+    Day { year, month, day }
 }
 
-/// An optional argument as a plain value (`undefined` when not given).
-fn given(arg: Option<impl Into<JsValue>>) -> JsValue {
-    arg.map_or(JsValue::UNDEFINED, Into::into)
+/// The issues of a message under the limits given (`[]` when it can be sent), as
+/// `js_out::Out::issues` lists them.
+#[wasm_bindgen(js_name = coreValidate)]
+pub fn core_validate(
+    message: Box<[JsValue]>,
+    limits: Box<[JsValue]>,
+    year: u32,
+    month: u32,
+    day: u32,
+) -> Vec<JsValue> {
+    let limits = js_read::limits(&mut js_read::Slots::new(&limits));
+    let issues = rules::validate(
+        &js_read::message(&message),
+        &limits,
+        today(year, month, day),
+    );
+    js_out::Out::default().issues(issues.as_slice()).done()
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = include_str!("types.d.ts");
-
-/// Checks a message without sending it: `[]` when it can be sent. Never throws.
-#[wasm_bindgen(
-    js_name = validatePatientDirectMessage,
-    unchecked_return_type = "ValidationIssue[]"
-)]
-pub fn validate_patient_direct_message(
-    #[wasm_bindgen(unchecked_param_type = "PatientDirectMessage")] message: JsValue,
-    limits: Option<LimitsArg>,
-    options: Option<LocaleArg>,
-) -> JsValue {
-    let limits = limits.map_or(Input::Absent, |l| js_read::limits(&l.into()));
-    let (message, _blobs) = js_read::message(&message);
-    let issues = rules::validate(&message, &limits, platform::today());
-    js_out::issues(issues.as_slice(), &given(options))
-}
-
-/// True when `address` is a syntactically valid Direct address.
-#[wasm_bindgen(js_name = isValidDirectAddress)]
-pub fn is_valid_direct_address(
-    #[wasm_bindgen(unchecked_param_type = "string")] address: JsValue,
-) -> bool {
-    address
-        .as_string()
-        .is_some_and(|a| address::is_valid(a.trim()))
-}
-
-/// `"patient:{patientId}"`, for a valid patient ID.
-#[wasm_bindgen(js_name = patientSender, unchecked_return_type = "`patient:${string}`")]
-pub fn patient_sender(
-    #[wasm_bindgen(unchecked_param_type = "string")] patient_id: JsValue,
-    options: Option<LocaleArg>,
-) -> Result<JsValue, JsValue> {
-    let mut issues = Issues::default();
-    let id = patient::check_id_field(&js_read::text_arg(&patient_id), &SENDER_ID, &mut issues);
-    if !issues.is_empty() {
-        return Err(js_out::error(&issues.into(), &given(options)));
+/// Checks a message and its send options together. `url` is where the proxy URL resolved
+/// (href, scheme, host, same origin; empty when it did not), `random` 16 random bytes (absent
+/// without a secure source). Returns a failure (see `js_out::error`), or "ok", the URL,
+/// timeoutMs, credentials, the Idempotency-Key, the sender field, the attachment bytes, the
+/// number of extra headers and their names and values, then the body's parts: JSON text;
+/// an attachment's decoded size followed by its pre-encoded base64 text; or an attachment's
+/// size followed by the number of its File/Blob.
+#[wasm_bindgen(js_name = corePrepare)]
+pub fn core_prepare(
+    message: Box<[JsValue]>,
+    options: Box<[JsValue]>,
+    url: Box<[JsValue]>,
+    random: Option<Box<[u8]>>,
+    year: u32,
+    month: u32,
+    day: u32,
+) -> Vec<JsValue> {
+    let mut u = js_read::Slots::new(&url);
+    let resolved_url = match (u.text(), u.text(), u.text(), u.flag()) {
+        (Input::Given(href), Input::Given(scheme), Input::Given(host), same_origin) => {
+            Some(ResolvedUrl {
+                href,
+                scheme,
+                host,
+                same_origin,
+            })
+        }
+        _ => None,
+    };
+    let facts = Facts {
+        resolved_url,
+        random: random.and_then(|r| <[u8; 16]>::try_from(&*r).ok()),
+    };
+    let checked = rules::send(
+        &js_read::message(&message),
+        js_read::options(&options),
+        facts,
+        today(year, month, day),
+    );
+    let (message, plan) = match checked {
+        Ok(ready) => ready,
+        Err(refusal) => return js_out::error(&refusal.into()),
+    };
+    let body = body::body(&message, plan.auth.as_ref());
+    let mut out = js_out::Out::default()
+        .text("ok")
+        .text(&plan.url)
+        .number(plan.timeout_ms);
+    out = match plan.credentials {
+        Some(c) => out.text(c.as_str()),
+        None => out.text(""),
+    };
+    out = out
+        .text(&plan.idempotency_key)
+        .text(body.sender)
+        .number(body.attachment_bytes as f64)
+        .number(plan.headers.len() as f64);
+    for (name, value) in &plan.headers {
+        out = out.text(name).text(value);
     }
-    Ok(JsValue::from_str(&[patient::FROM_PREFIX, &id].concat()))
+    for part in &body.parts {
+        out = match *part {
+            Part::Json(ref text) => out.text(text),
+            Part::Base64(text, size) => out.number(size as f64).text(text),
+            Part::Blob { blob, size } => out.number(size as f64).number(blob as f64),
+        };
+    }
+    out.done()
 }
 
-/// The known Updox response codes with their category and retry rule.
-#[wasm_bindgen(js_name = updoxResponseCodes, unchecked_return_type = "UpdoxCodeInfo[]")]
-pub fn updox_response_codes() -> JsValue {
+/// The outcome of an answer: `status` and its text, for a message sent with `sender`
+/// ("from" or "patientDemographics").
+#[wasm_bindgen(js_name = coreAnswer)]
+pub fn core_answer(status: u16, text: &str, sender: &str) -> Vec<JsValue> {
+    let sender = if sender == "from" {
+        "from"
+    } else {
+        "patientDemographics"
+    };
+    match response::map_text(status, text, sender) {
+        Ok(result) => js_out::result(&result),
+        Err(e) => js_out::error(&e),
+    }
+}
+
+/// The failure the exchange reported (see js/transport.js): 0 aborted before the request
+/// left, 1 aborted after, 2 timeout, 3 offline, 4 an answer too large to be Updox's (with
+/// `status`), 5 the request could not be built, anything else a network failure.
+#[wasm_bindgen(js_name = coreFailure)]
+pub fn core_failure(failure: u8, status: Option<u16>, timeout_ms: f64) -> Vec<JsValue> {
+    let e = match failure {
+        0 => SendError::aborted(false),
+        1 => SendError::aborted(true),
+        2 => SendError::timeout(timeout_ms),
+        3 => SendError::network(true),
+        4 => SendError::protocol(status.unwrap_or(0), None, None, false),
+        5 => SendError::cannot_prepare(),
+        _ => SendError::network(false),
+    };
+    js_out::error(&e)
+}
+
+/// A File/Blob that could not be read (moved, deleted or changed since it was picked),
+/// reported at `field`.
+#[wasm_bindgen(js_name = coreUnreadable)]
+pub fn core_unreadable(field: String) -> Vec<JsValue> {
+    js_out::error(&SendError::validation(vec![ValidationIssue {
+        at: Some(field),
+        rule: Rule::AttachmentUnreadable,
+        limit: None,
+        size: None,
+    }]))
+}
+
+/// One File/Blob for `encodeAttachment` (the slots of one attachment): a failure, or "ok",
+/// its file name, MIME type and size.
+#[wasm_bindgen(js_name = coreCheckFile)]
+pub fn core_check_file(file: Box<[JsValue]>) -> Vec<JsValue> {
+    let mut s = js_read::Slots::new(&file);
+    let entry = match s.flag() {
+        true => js_read::attachment(&mut s, 0),
+        false => Input::Absent,
+    };
+    match attachment::single(&entry) {
+        Ok(a) => {
+            let size = match a.content {
+                Content::Blob { size, .. } => size,
+                Content::Base64(_) => a.size,
+            };
+            js_out::Out::default()
+                .text("ok")
+                .text(&a.file_name)
+                .text(&a.mime_type)
+                .number(size as f64)
+                .done()
+        }
+        Err(issues) => js_out::error(&issues.into()),
+    }
+}
+
+/// `patient:{id}` ("ok" and the sender), or a failure.
+#[wasm_bindgen(js_name = coreSender)]
+pub fn core_sender(id: JsValue) -> Vec<JsValue> {
+    let mut issues = Issues::default();
+    let id = id.as_string().map_or(Input::Wrong("?"), Input::Given);
+    let id = patient::check_id_field(&id, &SENDER_ID, &mut issues);
+    if !issues.is_empty() {
+        return js_out::error(&issues.into());
+    }
+    js_out::Out::default()
+        .text("ok")
+        .text(&[patient::FROM_PREFIX, &id].concat())
+        .done()
+}
+
+/// True when `address` (trimmed) is a syntactically valid Direct address.
+#[wasm_bindgen(js_name = coreIsValidAddress)]
+pub fn core_is_valid_address(address: &str) -> bool {
+    address::is_valid(address.trim())
+}
+
+/// The known Updox response codes, as `js_out::codes` lists them.
+#[wasm_bindgen(js_name = coreCodes)]
+pub fn core_codes() -> Vec<JsValue> {
     js_out::codes(CODES)
 }
 
-/// The limits used when a caller gives none.
-#[wasm_bindgen(js_name = defaultLimits, unchecked_return_type = "Limits")]
-pub fn default_limits() -> JsValue {
-    js_out::limits(&Limits::default())
-}
+/// The module's one output buffer for encoding: the module runs on one thread, and each
+/// encoded slice is copied out (into a Blob or a string) before the next call.
+struct Scratch(UnsafeCell<Vec<u8>>);
+// SAFETY: wasm32 without threads: there is no other thread to share it with.
+unsafe impl Sync for Scratch {}
+static ENCODED: Scratch = Scratch(UnsafeCell::new(Vec::new()));
 
-/// Base64-encodes a `File` or `Blob` into an Updox attachment object.
-#[wasm_bindgen(js_name = encodeAttachment, unchecked_return_type = "Attachment")]
-pub async fn encode_attachment(
-    #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
-    options: Option<EncodeOptionsArg>,
-) -> Result<JsValue, JsValue> {
-    let options = given(options);
-    js_out::load_locale(&options).await;
-    let encoded = encode(&file, &options).await;
-    encoded.map_err(|e| js_out::error(&e, &options))
-}
-
-async fn encode(file: &JsValue, options: &JsValue) -> Result<JsValue, SendError> {
-    let (entry, blob) = js_read::file(file, options);
-    let valid = attachment::single(&entry)?;
-    let content = match (&valid.content, blob) {
-        (Content::Blob { size, .. }, Some(blob)) => transport::encode_whole(&blob, *size).await,
-        _ => None,
-    };
-    let content = content.ok_or_else(|| transport::unreadable("file".into()))?;
-    Ok(js_out::attachment(&valid, content))
-}
-
-/// Validates, encodes and sends a message through the portal's proxy.
-#[wasm_bindgen(js_name = sendPatientDirectMessage, unchecked_return_type = "SendResult")]
-pub async fn send_patient_direct_message(
-    #[wasm_bindgen(unchecked_param_type = "PatientDirectMessage")] message: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "SendOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    js_out::load_locale(&options).await;
-    let sent = send(&message, &options).await;
-    sent.map_err(|e| js_out::error(&e, &options))
-}
-
-async fn send(message: &JsValue, options: &JsValue) -> Result<JsValue, SendError> {
-    let options = js_read::options(options);
-    let (message, blobs) = js_read::message(message);
-    let facts = platform::facts(options::url_to_resolve(&options));
-    let (message, plan) = rules::send(&message, options, facts, platform::today())?;
-    let result = transport::send(&message, &blobs, plan).await?;
-    Ok(js_out::result(&result))
+/// The base64 of `input` (a slice of a file, a multiple of 3 bytes long except at its end),
+/// as a view into wasm memory that the caller must copy before calling into the module again.
+#[wasm_bindgen(js_name = coreEncode)]
+pub fn core_encode(input: &[u8]) -> js_sys::Uint8Array {
+    // SAFETY: single-threaded, and no other reference to the buffer outlives this call.
+    let out = unsafe { &mut *ENCODED.0.get() };
+    out.clear();
+    encode_into(input, out);
+    // SAFETY: the view is read by the caller before wasm memory can change (see above).
+    unsafe { js_sys::Uint8Array::view(out) }
 }

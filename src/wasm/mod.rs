@@ -1,8 +1,7 @@
-//! Everything that needs a browser: reading JavaScript values, the platform (time, random,
-//! location), the transport, and the exported API.
+//! The wasm side of the browser boundary: the core's exports, and the plain lists they read
+//! and write. Everything that touches a browser object — reading the caller's values, the
+//! clock, random bytes, files, the network, sentences — is the JavaScript side's (js/).
 
 pub mod boundary;
 mod js_out;
 mod js_read;
-mod platform;
-mod transport;

@@ -5,154 +5,154 @@ export type Locale = "en" | "es";
 
 /** The rule a validation issue broke: its field path without indexes, a dot, and the rule. */
 export type ValidationRule =
-| "message.not_an_object"
-| "to.not_text"
-| "to.required"
-| "to.invalid"
-| "subject.not_text"
-| "subject.too_long"
-| "textMessage.not_text"
-| "textMessage.too_long"
-| "textMessage.required"
-| "from.required"
-| "from.not_text"
-| "from.invalid"
-| "from.id_required"
-| "from.id_too_long"
-| "from.id_invalid_characters"
-| "patientDemographics.not_an_object"
-| "patientDemographics.patientId.not_text"
-| "patientDemographics.patientId.required"
-| "patientDemographics.patientId.too_long"
-| "patientDemographics.patientId.invalid_characters"
-| "patientDemographics.firstName.not_text"
-| "patientDemographics.firstName.required"
-| "patientDemographics.firstName.too_long"
-| "patientDemographics.firstName.invalid_characters"
-| "patientDemographics.middleName.not_text"
-| "patientDemographics.middleName.too_long"
-| "patientDemographics.middleName.invalid_characters"
-| "patientDemographics.lastName.not_text"
-| "patientDemographics.lastName.required"
-| "patientDemographics.lastName.too_long"
-| "patientDemographics.lastName.invalid_characters"
-| "patientDemographics.dateOfBirth.not_a_date"
-| "patientDemographics.dateOfBirth.too_early"
-| "patientDemographics.dateOfBirth.in_future"
-| "patientDemographics.gender.invalid"
-| "patientDemographics.emailAddress.not_text"
-| "patientDemographics.emailAddress.invalid"
-| "attachments.not_a_list"
-| "attachments.too_many"
-| "attachments.total_too_large"
-| "attachments.invalid"
-| "attachments.too_large"
-| "attachment.unreadable"
-| "attachments.fileName.required"
-| "attachments.fileName.not_text"
-| "attachments.fileName.has_slash"
-| "attachments.fileName.invalid"
-| "attachments.fileName.invalid_characters"
-| "attachments.fileName.too_long"
-| "attachments.mimeType.not_text"
-| "attachments.mimeType.invalid"
-| "attachments.content.required"
-| "attachments.content.not_text"
-| "attachments.content.not_base64"
-| "file.required"
-| "limits.not_an_object"
-| "limits.maxSubjectChars.invalid"
-| "limits.maxTextMessageBytes.invalid"
-| "limits.maxAttachments.invalid"
-| "limits.maxAttachmentBytes.invalid"
-| "limits.maxTotalAttachmentBytes.invalid"
-| "options.not_an_object"
-| "options.proxyUrl.required"
-| "options.proxyUrl.too_long"
-| "options.proxyUrl.invalid"
-| "options.proxyUrl.not_http"
-| "options.proxyUrl.insecure"
-| "options.timeoutMs.invalid"
-| "options.credentials.invalid"
-| "options.headers.not_an_object"
-| "options.headers.too_many"
-| "options.headers.invalid_name"
-| "options.headers.forbidden"
-| "options.headers.too_long"
-| "options.headers.line_break"
-| "options.headers.not_latin1"
-| "options.headers.not_text"
-| "options.auth.not_allowed"
-| "options.auth.not_an_object"
-| "options.auth.applicationId.required"
-| "options.auth.applicationPassword.required"
-| "options.auth.accountId.required"
-| "options.auth.userId.required"
-| "options.signal.invalid"
-| "options.onProgress.invalid"
-| "patientId.not_text"
-| "patientId.required"
-| "patientId.too_long"
-| "patientId.invalid_characters";
+  | "message.not_an_object"
+  | "to.not_text"
+  | "to.required"
+  | "to.invalid"
+  | "subject.not_text"
+  | "subject.too_long"
+  | "textMessage.not_text"
+  | "textMessage.too_long"
+  | "textMessage.required"
+  | "from.required"
+  | "from.not_text"
+  | "from.invalid"
+  | "from.id_required"
+  | "from.id_too_long"
+  | "from.id_invalid_characters"
+  | "patientDemographics.not_an_object"
+  | "patientDemographics.patientId.not_text"
+  | "patientDemographics.patientId.required"
+  | "patientDemographics.patientId.too_long"
+  | "patientDemographics.patientId.invalid_characters"
+  | "patientDemographics.firstName.not_text"
+  | "patientDemographics.firstName.required"
+  | "patientDemographics.firstName.too_long"
+  | "patientDemographics.firstName.invalid_characters"
+  | "patientDemographics.middleName.not_text"
+  | "patientDemographics.middleName.too_long"
+  | "patientDemographics.middleName.invalid_characters"
+  | "patientDemographics.lastName.not_text"
+  | "patientDemographics.lastName.required"
+  | "patientDemographics.lastName.too_long"
+  | "patientDemographics.lastName.invalid_characters"
+  | "patientDemographics.dateOfBirth.not_a_date"
+  | "patientDemographics.dateOfBirth.too_early"
+  | "patientDemographics.dateOfBirth.in_future"
+  | "patientDemographics.gender.invalid"
+  | "patientDemographics.emailAddress.not_text"
+  | "patientDemographics.emailAddress.invalid"
+  | "attachments.not_a_list"
+  | "attachments.too_many"
+  | "attachments.total_too_large"
+  | "attachments.invalid"
+  | "attachments.too_large"
+  | "attachment.unreadable"
+  | "attachments.fileName.required"
+  | "attachments.fileName.not_text"
+  | "attachments.fileName.has_slash"
+  | "attachments.fileName.invalid"
+  | "attachments.fileName.invalid_characters"
+  | "attachments.fileName.too_long"
+  | "attachments.mimeType.not_text"
+  | "attachments.mimeType.invalid"
+  | "attachments.content.required"
+  | "attachments.content.not_text"
+  | "attachments.content.not_base64"
+  | "file.required"
+  | "limits.not_an_object"
+  | "limits.maxSubjectChars.invalid"
+  | "limits.maxTextMessageBytes.invalid"
+  | "limits.maxAttachments.invalid"
+  | "limits.maxAttachmentBytes.invalid"
+  | "limits.maxTotalAttachmentBytes.invalid"
+  | "options.not_an_object"
+  | "options.proxyUrl.required"
+  | "options.proxyUrl.too_long"
+  | "options.proxyUrl.invalid"
+  | "options.proxyUrl.not_http"
+  | "options.proxyUrl.insecure"
+  | "options.timeoutMs.invalid"
+  | "options.credentials.invalid"
+  | "options.headers.not_an_object"
+  | "options.headers.too_many"
+  | "options.headers.invalid_name"
+  | "options.headers.forbidden"
+  | "options.headers.too_long"
+  | "options.headers.line_break"
+  | "options.headers.not_latin1"
+  | "options.headers.not_text"
+  | "options.auth.not_allowed"
+  | "options.auth.not_an_object"
+  | "options.auth.applicationId.required"
+  | "options.auth.applicationPassword.required"
+  | "options.auth.accountId.required"
+  | "options.auth.userId.required"
+  | "options.signal.invalid"
+  | "options.onProgress.invalid"
+  | "patientId.not_text"
+  | "patientId.required"
+  | "patientId.too_long"
+  | "patientId.invalid_characters";
 
 /** Why a call failed, when it was not one validation issue (whose rule is then used). */
 export type OutcomeRule =
-| "validation"
-| "timeout"
-| "network.offline"
-| "network.failed"
-| "aborted"
-| "aborted.after_sending"
-| "protocol.unreadable"
-| "protocol.inconsistent"
-| "browser.no_secure_random"
-| "browser.cannot_prepare"
-| "http.401"
-| "http.403"
-| "http.413"
-| "http.429"
-| "http.502"
-| "http.503"
-| "http.504"
-| "http.4xx"
-| "http.5xx"
-| "http.other"
-| "proxy.method_not_allowed"
-| "proxy.not_found"
-| "proxy.origin_not_allowed"
-| "proxy.host_not_allowed"
-| "proxy.unsupported_media_type"
-| "proxy.payload_too_large"
-| "proxy.invalid_json"
-| "proxy.invalid_request"
-| "proxy.invalid_idempotency_key"
-| "proxy.idempotency_key_required"
-| "proxy.idempotency_key_reused"
-| "proxy.unauthorized"
-| "proxy.sender_mismatch"
-| "proxy.rate_limited"
-| "proxy.proxy_busy"
-| "proxy.idempotency_store_full"
-| "proxy.idempotency_unavailable"
-| "proxy.upstream_unreachable"
-| "proxy.request_in_progress"
-| "proxy.upstream_timeout"
-| "proxy.upstream_connection_lost"
-| "proxy.upstream_response_too_large"
-| "proxy.answer_not_replayable"
-| "proxy.internal_error"
-| "updox.auth"
-| "updox.validation"
-| "updox.recipient"
-| "updox.server"
-| "updox.other"
-| "updox.4020"
-| "updox.4640"
-| "updox.4641"
-| "updox.4642"
-| "updox.4650"
-| "updox.4651"
-| "updox.4652";
+  | "validation"
+  | "timeout"
+  | "network.offline"
+  | "network.failed"
+  | "aborted"
+  | "aborted.after_sending"
+  | "protocol.unreadable"
+  | "protocol.inconsistent"
+  | "browser.no_secure_random"
+  | "browser.cannot_prepare"
+  | "http.401"
+  | "http.403"
+  | "http.413"
+  | "http.429"
+  | "http.502"
+  | "http.503"
+  | "http.504"
+  | "http.4xx"
+  | "http.5xx"
+  | "http.other"
+  | "proxy.method_not_allowed"
+  | "proxy.not_found"
+  | "proxy.origin_not_allowed"
+  | "proxy.host_not_allowed"
+  | "proxy.unsupported_media_type"
+  | "proxy.payload_too_large"
+  | "proxy.invalid_json"
+  | "proxy.invalid_request"
+  | "proxy.invalid_idempotency_key"
+  | "proxy.idempotency_key_required"
+  | "proxy.idempotency_key_reused"
+  | "proxy.unauthorized"
+  | "proxy.sender_mismatch"
+  | "proxy.rate_limited"
+  | "proxy.proxy_busy"
+  | "proxy.idempotency_store_full"
+  | "proxy.idempotency_unavailable"
+  | "proxy.upstream_unreachable"
+  | "proxy.request_in_progress"
+  | "proxy.upstream_timeout"
+  | "proxy.upstream_connection_lost"
+  | "proxy.upstream_response_too_large"
+  | "proxy.answer_not_replayable"
+  | "proxy.internal_error"
+  | "updox.auth"
+  | "updox.validation"
+  | "updox.recipient"
+  | "updox.server"
+  | "updox.other"
+  | "updox.4020"
+  | "updox.4640"
+  | "updox.4641"
+  | "updox.4642"
+  | "updox.4650"
+  | "updox.4651"
+  | "updox.4652";
 
 /** Every rule id: the keys `messages` can give sentences for. */
 export type RuleId = ValidationRule | OutcomeRule;
@@ -165,8 +165,8 @@ export type RuleId = ValidationRule | OutcomeRule;
  * {seconds}.
  */
 export interface LocaleOptions {
-    locale?: Locale;
-    messages?: Partial<Record<RuleId, string>>;
+  locale?: Locale;
+  messages?: Partial<Record<RuleId, string>>;
 }
 
 /**
@@ -182,36 +182,36 @@ export type Gender = "M" | "F" | "O" | "U" | "m" | "f" | "o" | "u";
 
 /** The patient, when no `from` is given. Field names are Updox's. */
 export interface PatientDemographics {
-    patientId: string;
-    firstName: string;
-    middleName?: string;
-    lastName: string;
-    /** `YYYY-MM-DD`, a real date from 1900 up to today. */
-    dateOfBirth?: string;
-    gender?: Gender;
-    /** Empty, or a valid e-mail address. */
-    emailAddress?: string;
+  patientId: string;
+  firstName: string;
+  middleName?: string;
+  lastName: string;
+  /** `YYYY-MM-DD`, a real date from 1900 up to today. */
+  dateOfBirth?: string;
+  gender?: Gender;
+  /** Empty, or a valid e-mail address. */
+  emailAddress?: string;
 }
 
 /** An attachment in Updox's own shape; `content` is standard base64 (whitespace is removed). */
 export interface Attachment {
-    content: string;
-    mimeType: string;
-    fileName: string;
+  content: string;
+  mimeType: string;
+  fileName: string;
 }
 
 /** A pre-encoded attachment as a caller may give it (`mimeType` defaults from the extension). */
 export interface EncodedAttachmentInput {
-    content: string;
-    fileName: string;
-    mimeType?: string;
+  content: string;
+  fileName: string;
+  mimeType?: string;
 }
 
 /** A File or Blob the module encodes; a Blob needs `fileName`. */
 export interface BlobAttachmentInput {
-    content: Blob;
-    fileName?: string;
-    mimeType?: string;
+  content: Blob;
+  fileName?: string;
+  mimeType?: string;
 }
 
 export type AttachmentInput = File | Blob | EncodedAttachmentInput | BlobAttachmentInput;
@@ -222,198 +222,184 @@ export type AttachmentInput = File | Blob | EncodedAttachmentInput | BlobAttachm
  * the demographics are neither checked nor sent.
  */
 export interface PatientDirectMessage {
-    /** The clinician's Direct address. */
-    to: string;
-    subject?: string;
-    textMessage?: string;
-    attachments?: AttachmentInput[];
-    from?: `patient:${string}`;
-    patientDemographics?: PatientDemographics;
+  /** The clinician's Direct address. */
+  to: string;
+  subject?: string;
+  textMessage?: string;
+  attachments?: AttachmentInput[];
+  from?: `patient:${string}`;
+  patientDemographics?: PatientDemographics;
 }
 
 /** Size limits checked before sending; exceeding one is code 4020. */
 export interface Limits {
-    /** Characters in `subject` (default 255). */
-    maxSubjectChars: number;
-    /** UTF-8 bytes in `textMessage` (default 1 000 000). */
-    maxTextMessageBytes: number;
-    /** Number of attachments (default 20). */
-    maxAttachments: number;
-    /** Decoded bytes of one attachment (default 10 MiB). */
-    maxAttachmentBytes: number;
-    /** Decoded bytes of all attachments (default 20 MiB). */
-    maxTotalAttachmentBytes: number;
+  /** Characters in `subject` (default 255). */
+  maxSubjectChars: number;
+  /** UTF-8 bytes in `textMessage` (default 1 000 000). */
+  maxTextMessageBytes: number;
+  /** Number of attachments (default 20). */
+  maxAttachments: number;
+  /** Decoded bytes of one attachment (default 10 MiB). */
+  maxAttachmentBytes: number;
+  /** Decoded bytes of all attachments (default 20 MiB). */
+  maxTotalAttachmentBytes: number;
 }
 
 /** Updox's auth block. Only for callers that set `allowBrowserCredentials: true`. */
 export interface UpdoxAuth {
-    applicationId: string;
-    applicationPassword: string;
-    accountId: string;
-    userId: string;
+  applicationId: string;
+  applicationPassword: string;
+  accountId: string;
+  userId: string;
 }
 
 export interface SendProgress {
-    phase: "encoding" | "sending" | "done";
-    /** Bytes done: attachment bytes while encoding, body bytes while sending. */
-    loaded: number;
-    total: number;
+  phase: "encoding" | "sending" | "done";
+  /** Bytes done: attachment bytes while encoding, body bytes while sending. */
+  loaded: number;
+  total: number;
 }
 
 export interface SendOptions {
-    /** URL of the portal's proxy for PatientDirectMessageSend (absolute or relative). */
-    proxyUrl: string;
-    /** Whole exchange, answer included, from when the request is sent (default 30000). */
-    timeoutMs?: number;
-    signal?: AbortSignal;
-    /** Extra request headers, e.g. a CSRF token. */
-    headers?: Record<string, string>;
-    credentials?: "omit" | "same-origin" | "include";
-    onProgress?: (progress: SendProgress) => void;
-    limits?: Partial<Limits>;
-    /** Refused unless `allowBrowserCredentials` is true: the proxy adds credentials. */
-    auth?: UpdoxAuth;
-    allowBrowserCredentials?: boolean;
-    /** Allow a proxy URL that is neither same-origin, https: nor loopback. */
-    allowInsecureProxyUrl?: boolean;
-    /** The language of a failure's message (see `LocaleOptions`); loaded before sending. */
-    locale?: Locale;
-    /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
-    messages?: Partial<Record<RuleId, string>>;
+  /** URL of the portal's proxy for PatientDirectMessageSend (absolute or relative). */
+  proxyUrl: string;
+  /** Whole exchange, answer included, from when the request is sent (default 30000). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Extra request headers, e.g. a CSRF token. */
+  headers?: Record<string, string>;
+  credentials?: "omit" | "same-origin" | "include";
+  onProgress?: (progress: SendProgress) => void;
+  limits?: Partial<Limits>;
+  /** Refused unless `allowBrowserCredentials` is true: the proxy adds credentials. */
+  auth?: UpdoxAuth;
+  allowBrowserCredentials?: boolean;
+  /** Allow a proxy URL that is neither same-origin, https: nor loopback. */
+  allowInsecureProxyUrl?: boolean;
+  /** The language of a failure's message (see `LocaleOptions`); loaded before sending. */
+  locale?: Locale;
+  /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
+  messages?: Partial<Record<RuleId, string>>;
 }
 
 export interface EncodeAttachmentOptions {
-    fileName?: string;
-    mimeType?: string;
-    /** The language of a failure's message (see `LocaleOptions`). */
-    locale?: Locale;
-    /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
-    messages?: Partial<Record<RuleId, string>>;
+  fileName?: string;
+  mimeType?: string;
+  /** The language of a failure's message (see `LocaleOptions`). */
+  locale?: Locale;
+  /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
+  messages?: Partial<Record<RuleId, string>>;
 }
 
 /** What a successful send resolves with. */
 export interface SendResult {
-    responseCode: 2000;
-    responseMessage: string;
-    messageId: number | string | null;
-    /** Updox's recipient handle, `contact:{id}`. */
-    recipient: string | null;
-    name: string | null;
-    directAddress: string | null;
-    patientDirectAddress: string | null;
-    reason: string | null;
-    /** Which sender field was sent. */
-    sender: "from" | "patientDemographics";
+  responseCode: 2000;
+  responseMessage: string;
+  messageId: number | string | null;
+  /** Updox's recipient handle, `contact:{id}`. */
+  recipient: string | null;
+  name: string | null;
+  directAddress: string | null;
+  patientDirectAddress: string | null;
+  reason: string | null;
+  /** Which sender field was sent. */
+  sender: "from" | "patientDemographics";
 }
 
 export interface ValidationIssue {
-    /** Field path, e.g. `patientDemographics.dateOfBirth` or `attachments[2].fileName`. */
-    field: string;
-    /** 4640 address, 4652 sender, 4060 other validation, 4020 size. */
-    code: number;
-    /** The rule broken: a stable id, the same in every locale. */
-    rule: ValidationRule;
-    /** A sentence in the call's locale, fit to show a patient. */
-    message: string;
+  /** Field path, e.g. `patientDemographics.dateOfBirth` or `attachments[2].fileName`. */
+  field: string;
+  /** 4640 address, 4652 sender, 4060 other validation, 4020 size. */
+  code: number;
+  /** The rule broken: a stable id, the same in every locale. */
+  rule: ValidationRule;
+  /** A sentence in the call's locale, fit to show a patient. */
+  message: string;
 }
 
 export type UpdoxErrorKind =
-| "validation"
-| "updox"
-| "http"
-| "protocol"
-| "network"
-| "timeout"
-| "aborted";
+  | "validation"
+  | "updox"
+  | "http"
+  | "protocol"
+  | "network"
+  | "timeout"
+  | "aborted";
 
 /** The one error every failed call rejects (or throws) with. */
 export declare class UpdoxError extends Error {
-    name: "UpdoxError";
-    kind: UpdoxErrorKind;
-    /** The rule that decided the outcome (the one issue's rule for a single validation issue). */
-    rule: RuleId | null;
-    /** Updox's code, or the local equivalent; null where none applies. */
-    responseCode: number | null;
-    responseMessage: string | null;
-    /** Updox's reason (code 4650). */
-    reason: string | null;
-    /** HTTP status of the proxy's answer, when there was one. */
-    status: number | null;
-    issues: ValidationIssue[];
-    /** True only where resending cannot deliver a second copy. */
-    retryable: boolean;
+  name: "UpdoxError";
+  kind: UpdoxErrorKind;
+  /** The rule that decided the outcome (the one issue's rule for a single validation issue). */
+  rule: RuleId | null;
+  /** Updox's code, or the local equivalent; null where none applies. */
+  responseCode: number | null;
+  responseMessage: string | null;
+  /** Updox's reason (code 4650). */
+  reason: string | null;
+  /** HTTP status of the proxy's answer, when there was one. */
+  status: number | null;
+  issues: ValidationIssue[];
+  /** True only where resending cannot deliver a second copy. */
+  retryable: boolean;
 }
 
 export type UpdoxCodeCategory =
-| "ok" | "auth" | "validation" | "recipient" | "direct" | "server" | "practice" | "user"
-| "contact" | "message" | "patient" | "portal" | "fax" | "notification" | "other";
+  | "ok" | "auth" | "validation" | "recipient" | "direct" | "server" | "practice" | "user"
+  | "contact" | "message" | "patient" | "portal" | "fax" | "notification" | "other";
 
 export interface UpdoxCodeInfo {
-    code: number;
-    category: UpdoxCodeCategory;
-    meaning: string;
-    retryable: boolean;
+  code: number;
+  category: UpdoxCodeCategory;
+  meaning: string;
+  retryable: boolean;
 }
 
+/** Checks a message without sending it, synchronously: `[]` when it can be sent. Never throws. */
+export declare function validatePatientDirectMessage(
+  message: PatientDirectMessage,
+  limits?: Partial<Limits> | null,
+  options?: LocaleOptions | null,
+): ValidationIssue[];
 
+/** True when `address` is a syntactically valid Direct address. */
+export declare function isValidDirectAddress(address: string): boolean;
 
-/**
- * The limits used when a caller gives none.
- */
-export function defaultLimits(): Limits;
+/** `"patient:{patientId}"`, for a valid patient ID; throws a validation `UpdoxError`. */
+export declare function patientSender(patientId: string, options?: LocaleOptions | null): `patient:${string}`;
 
-/**
- * Base64-encodes a `File` or `Blob` into an Updox attachment object.
- */
-export function encodeAttachment(file: File | Blob, options?: EncodeAttachmentOptions | null): Promise<Attachment>;
+/** The known Updox response codes with their category and retry rule. */
+export declare function updoxResponseCodes(): UpdoxCodeInfo[];
 
-/**
- * True when `address` is a syntactically valid Direct address.
- */
-export function isValidDirectAddress(address: string): boolean;
+/** The limits used when a caller gives none. */
+export declare function defaultLimits(): Limits;
 
-/**
- * `"patient:{patientId}"`, for a valid patient ID.
- */
-export function patientSender(patient_id: string, options?: LocaleOptions | null): `patient:${string}`;
+/** Base64-encodes a `File` or `Blob` into an Updox attachment object. */
+export declare function encodeAttachment(file: File | Blob, options?: EncodeAttachmentOptions | null): Promise<Attachment>;
 
-/**
- * Validates, encodes and sends a message through the portal's proxy.
- */
-export function sendPatientDirectMessage(message: PatientDirectMessage, options: SendOptions): Promise<SendResult>;
-
-/**
- * The known Updox response codes with their category and retry rule.
- */
-export function updoxResponseCodes(): UpdoxCodeInfo[];
-
-/**
- * Checks a message without sending it: `[]` when it can be sent. Never throws.
- */
-export function validatePatientDirectMessage(message: PatientDirectMessage, limits?: Partial<Limits> | null, options?: LocaleOptions | null): ValidationIssue[];
+/** Validates, encodes and sends a message through the portal's proxy. */
+export declare function sendPatientDirectMessage(message: PatientDirectMessage, options: SendOptions): Promise<SendResult>;
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
-    readonly defaultLimits: () => any;
-    readonly encodeAttachment: (a: any, b: number) => any;
-    readonly isValidDirectAddress: (a: any) => number;
-    readonly patientSender: (a: any, b: number) => [number, number, number];
-    readonly sendPatientDirectMessage: (a: any, b: any) => any;
-    readonly updoxResponseCodes: () => any;
-    readonly validatePatientDirectMessage: (a: any, b: number, c: number) => any;
-    readonly wasm_bindgen__convert__closures_____invoke__h<hash>: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h<hash>: (a: number, b: number, c: any, d: any) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__h<hash>: (a: number, b: number) => void;
+    readonly coreAnswer: (a: number, b: number, c: number, d: number, e: number) => [number, number];
+    readonly coreCheckFile: (a: number, b: number) => [number, number];
+    readonly coreCodes: () => [number, number];
+    readonly coreEncode: (a: number, b: number) => any;
+    readonly coreFailure: (a: number, b: number, c: number) => [number, number];
+    readonly coreIsValidAddress: (a: number, b: number) => number;
+    readonly corePrepare: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number];
+    readonly coreSender: (a: any) => [number, number];
+    readonly coreUnreadable: (a: number, b: number) => [number, number];
+    readonly coreValidate: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => [number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
-    readonly __wbindgen_exn_store: (a: number) => void;
-    readonly __externref_table_alloc: () => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;
-    readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
-    readonly __externref_table_dealloc: (a: number) => void;
+    readonly __externref_drop_slice: (a: number, b: number) => void;
+    readonly __externref_table_alloc: () => number;
     readonly __wbindgen_start: () => void;
 }
 

@@ -352,3 +352,28 @@ export interface UpdoxCodeInfo {
   meaning: string;
   retryable: boolean;
 }
+
+/** Checks a message without sending it, synchronously: `[]` when it can be sent. Never throws. */
+export declare function validatePatientDirectMessage(
+  message: PatientDirectMessage,
+  limits?: Partial<Limits> | null,
+  options?: LocaleOptions | null,
+): ValidationIssue[];
+
+/** True when `address` is a syntactically valid Direct address. */
+export declare function isValidDirectAddress(address: string): boolean;
+
+/** `"patient:{patientId}"`, for a valid patient ID; throws a validation `UpdoxError`. */
+export declare function patientSender(patientId: string, options?: LocaleOptions | null): `patient:${string}`;
+
+/** The known Updox response codes with their category and retry rule. */
+export declare function updoxResponseCodes(): UpdoxCodeInfo[];
+
+/** The limits used when a caller gives none. */
+export declare function defaultLimits(): Limits;
+
+/** Base64-encodes a `File` or `Blob` into an Updox attachment object. */
+export declare function encodeAttachment(file: File | Blob, options?: EncodeAttachmentOptions | null): Promise<Attachment>;
+
+/** Validates, encodes and sends a message through the portal's proxy. */
+export declare function sendPatientDirectMessage(message: PatientDirectMessage, options: SendOptions): Promise<SendResult>;

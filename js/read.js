@@ -1,0 +1,186 @@
+// Reads the caller's values — possibly hostile: getters that throw, Proxy objects,
+// look-alike Blobs, sparse arrays — into the flat lists the wasm core reads
+// (src/wasm/js_read.rs). Each slot is a string or number (given), undefined (absent) or
+// false (of the wrong type, or unreadable); a group or list starts with its state: true
+// (given) or its length, undefined, or false. Nothing here throws.
+
+/** Entries of a list read at most: a hostile sparse array may claim 2^32 − 1. */
+const MAX_LIST = 1000;
+/** Extra headers read at most: one more than allowed, so that too many is reported. */
+const MAX_HEADERS = 51;
+
+const UNREADABLE = Symbol('unreadable');
+
+/** `object[key]`, or UNREADABLE when reading it throws (a getter, a Proxy trap). */
+function get(object, key) {
+  try {
+    return Reflect.get(object, key);
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+function isArray(v) {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return null; // a revoked Proxy
+  }
+}
+
+/** A plain object: not null, not a function, not an array. */
+const isObject = (v) => v !== null && typeof v === 'object' && isArray(v) === false;
+
+function isInstance(v, type) {
+  try {
+    return typeof type === 'function' && v instanceof type;
+  } catch {
+    return false;
+  }
+}
+
+const absent = (v) => v === undefined || v === null;
+const text = (v) => (absent(v) ? undefined : typeof v === 'string' ? v : false);
+const number = (v) => (absent(v) ? undefined : typeof v === 'number' ? v : false);
+
+/** `v` as a real Blob with a readable numeric size, else null. */
+function asBlob(v) {
+  if (!isInstance(v, globalThis.Blob)) return null;
+  const size = get(v, 'size');
+  return typeof size === 'number' ? { blob: v, size } : null;
+}
+
+/**
+ * The slots of a File/Blob attachment: "b", size, file name, MIME type, whether the name
+ * is the File's own. `names` holds the caller's fileName/mimeType (null: none given).
+ */
+function blobSlots({ blob, size }, names) {
+  let [fileName, mimeType] = names ?? [undefined, undefined];
+  let own = false;
+  if (fileName === undefined && isInstance(blob, globalThis.File)) {
+    fileName = text(get(blob, 'name'));
+    own = true;
+  }
+  if (mimeType === undefined) mimeType = text(get(blob, 'type'));
+  return ['b', size, fileName, mimeType, own];
+}
+
+/** One attachment's five slots; its File/Blob, if any, joins `blobs`. */
+function attachment(v, blobs) {
+  const direct = isInstance(v, globalThis.Blob);
+  if (!direct && !isObject(v)) return [false, undefined, undefined, undefined, false];
+  const content = direct ? v : get(v, 'content');
+  if (direct || isInstance(content, globalThis.Blob)) {
+    const found = asBlob(content);
+    if (!found) return [false, undefined, undefined, undefined, false];
+    blobs.push(found.blob);
+    return blobSlots(found, direct ? null : [text(get(v, 'fileName')), text(get(v, 'mimeType'))]);
+  }
+  return ['e', content === UNREADABLE ? false : text(content), text(get(v, 'fileName')), text(get(v, 'mimeType')), false];
+}
+
+function length(list) {
+  const n = get(list, 'length');
+  return Number.isFinite(n) && n >= 0 ? Math.min(Math.floor(n), MAX_LIST) : 0;
+}
+
+/** A property that should hold an object: [state, ...fields from `read`]. */
+function group(object, key, read) {
+  const v = get(object, key);
+  if (absent(v)) return [undefined];
+  return isObject(v) ? [true, ...read(v)] : [false];
+}
+
+const demographics = (d) =>
+  ['patientId', 'firstName', 'middleName', 'lastName', 'dateOfBirth', 'gender', 'emailAddress'].map((k) => text(get(d, k)));
+
+/** A message: {slots, blobs} (the File/Blob attachments, by number). */
+export function readMessage(m) {
+  const blobs = [];
+  if (!isObject(m)) return { slots: [false], blobs };
+  const slots = [true, ...['to', 'subject', 'textMessage', 'from'].map((k) => text(get(m, k)))];
+  slots.push(...group(m, 'patientDemographics', demographics));
+  const list = get(m, 'attachments');
+  if (absent(list)) slots.push(undefined);
+  else if (isArray(list) !== true) slots.push(false);
+  else {
+    const n = length(list);
+    slots.push(n);
+    for (let i = 0; i < n; i++) {
+      const item = get(list, i);
+      slots.push(...(item === UNREADABLE ? [false, undefined, undefined, undefined, false] : attachment(item, blobs)));
+    }
+  }
+  return { slots, blobs };
+}
+
+const LIMITS = ['maxSubjectChars', 'maxTextMessageBytes', 'maxAttachments', 'maxAttachmentBytes', 'maxTotalAttachmentBytes'];
+
+/** The limits group's slots. */
+export function readLimits(l) {
+  if (absent(l)) return [undefined];
+  if (l === UNREADABLE || !isObject(l)) return [false];
+  return [true, ...LIMITS.map((k) => number(get(l, k)))];
+}
+
+function headers(h) {
+  let keys;
+  try {
+    keys = Object.keys(h);
+  } catch {
+    return [false];
+  }
+  keys = keys.slice(0, MAX_HEADERS);
+  return [keys.length, ...keys.flatMap((k) => [k, text(get(h, k))])];
+}
+
+/** The state of an optional value that must pass `ok`: true, undefined or false. */
+function state(v, ok) {
+  return absent(v) ? undefined : v !== UNREADABLE && ok(v);
+}
+
+/**
+ * The send options: {slots, proxyUrl (trimmed text, for resolving), signal, onProgress}.
+ * The signal and callback are kept here; the core only checks their types.
+ */
+export function readOptions(o) {
+  if (!isObject(o)) return { slots: [false] };
+  const proxyUrl = text(get(o, 'proxyUrl'));
+  const signal = get(o, 'signal');
+  const onProgress = get(o, 'onProgress');
+  const signalOk = state(signal, (s) => isInstance(s, globalThis.AbortSignal));
+  const progressOk = state(onProgress, (f) => isInstance(f, Function));
+  const auth = group(o, 'auth', (a) => ['applicationId', 'applicationPassword', 'accountId', 'userId'].map((k) => text(get(a, k))));
+  const h = get(o, 'headers');
+  const slots = [
+    true,
+    proxyUrl,
+    number(get(o, 'timeoutMs')),
+    text(get(o, 'credentials')),
+    ...readLimits(get(o, 'limits')),
+    ...auth,
+    get(o, 'allowBrowserCredentials') === true,
+    get(o, 'allowInsecureProxyUrl') === true,
+    signalOk,
+    progressOk,
+    ...(absent(h) ? [undefined] : isObject(h) ? headers(h) : [false]),
+  ];
+  return {
+    slots,
+    proxyUrl: typeof proxyUrl === 'string' ? proxyUrl.trim() : '',
+    signal: signalOk === true ? signal : undefined,
+    onProgress: progressOk === true ? onProgress : undefined,
+  };
+}
+
+/** `encodeAttachment`'s arguments: {slots, blob}. A name that cannot be read counts as absent. */
+export function readFile(file, options) {
+  const found = asBlob(file);
+  if (!found) return { slots: [false] };
+  const given = (k) => {
+    const v = get(options, k);
+    return v === UNREADABLE ? undefined : text(v);
+  };
+  const names = isObject(options) ? [given('fileName'), given('mimeType')] : null;
+  return { slots: [true, ...blobSlots(found, names)], blob: found.blob };
+}

@@ -1,0 +1,92 @@
+// The HTTP exchange with the portal's proxy: one POST, a timeout over the whole exchange
+// (the answer included) from the moment the request is sent, the caller's AbortSignal, and
+// an answer read up to 1 MiB (Updox's answers are a few hundred bytes). Never rejects: a
+// failure is reported by its number, which the core turns into the error (coreFailure).
+
+const MAX_ANSWER = 1024 * 1024;
+
+/** The failures, as coreFailure numbers them. */
+export const ABORTED = 0;
+const ABORTED_AFTER_SENDING = 1;
+const TIMEOUT = 2;
+const OFFLINE = 3;
+const TOO_LARGE = 4;
+const CANNOT_PREPARE = 5;
+const NETWORK = 6;
+
+/** Calls the caller's progress callback; its exceptions are the caller's business. */
+export function reportProgress(onProgress, phase, loaded, total) {
+  try {
+    onProgress?.({ phase, loaded, total });
+  } catch {
+    // The page's callback failed; sending goes on.
+  }
+}
+
+/** The answer's text, or null when it is longer than MAX_ANSWER bytes. */
+async function readCapped(response) {
+  const reader = response.body?.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) break;
+    length += chunk.value.length;
+    if (length > MAX_ANSWER) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(chunk.value);
+  }
+  // Lossy, and a byte-order mark is kept (an answer that starts with one is not JSON).
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await new Blob(chunks).arrayBuffer());
+}
+
+/**
+ * POSTs `body` (a string or a Blob of `bodyLength` bytes) to `url`. `headers` is a list of
+ * [name, value] pairs (checked by the core). Resolves {status, text} when an answer was
+ * read, else {status?, failure}.
+ */
+export async function exchange(url, body, bodyLength, headers, credentials, timeoutMs, signal, onProgress, key) {
+  const controller = new AbortController();
+  let timedOut = false;
+  let timer;
+  const abort = () => controller.abort();
+  let request;
+  try {
+    const init = { method: 'POST', headers: new Headers([['Content-Type', 'application/json'], ['Idempotency-Key', key], ...headers]), body, signal: controller.signal };
+    if (credentials) init.credentials = credentials;
+    request = new Request(url, init);
+  } catch {
+    return { failure: CANNOT_PREPARE };
+  }
+  if (signal?.aborted) return { failure: ABORTED };
+  signal?.addEventListener('abort', abort);
+  const failure = () => ({
+    failure: timedOut ? TIMEOUT : signal?.aborted ? ABORTED_AFTER_SENDING : globalThis.navigator?.onLine === false ? OFFLINE : NETWORK,
+  });
+  try {
+    reportProgress(onProgress, 'sending', 0, bodyLength);
+    timer = setTimeout(() => {
+      timedOut = true;
+      abort();
+    }, timeoutMs);
+    let response;
+    let text;
+    try {
+      response = await fetch(request);
+      reportProgress(onProgress, 'sending', bodyLength, bodyLength);
+      text = Number(response.headers.get('content-length')) > MAX_ANSWER ? null : await readCapped(response);
+    } catch {
+      return failure();
+    }
+    if (text === null) {
+      abort();
+      return { status: response.status, failure: TOO_LARGE };
+    }
+    return { status: response.status, text };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', abort);
+  }
+}
