@@ -8,6 +8,7 @@ import {
   coreCheckFile,
   coreCodes,
   coreEncode,
+  coreMemory,
   coreFailure,
   coreIsValidAddress,
   corePrepare,
@@ -95,6 +96,13 @@ export function defaultLimits() {
   return { maxSubjectChars: 255, maxTextMessageBytes: 1e6, maxAttachments: 20, maxAttachmentBytes: 10 * 2 ** 20, maxTotalAttachmentBytes: 20 * 2 ** 20 };
 }
 
+let memory;
+/** The base64 of `bytes`, as a view into wasm memory valid until the next core call. */
+function encoded(bytes) {
+  const at = coreEncode(bytes);
+  return new Uint8Array((memory ||= coreMemory()).buffer, at, Math.ceil(bytes.length / 3) * 4);
+}
+
 /**
  * Reads `blob` (`size` bytes) in slices, the next slice read while one is encoded, and
  * hands each encoded slice (a view into wasm memory, valid until the next core call) to
@@ -113,7 +121,7 @@ async function encodeBlob(blob, size, sink, between = () => true) {
       // Each read is a round trip to the browser's file machinery: start the next now.
       pending = end < size && read(end);
       if (bytes.length !== end - offset) return false;
-      sink(coreEncode(bytes));
+      sink(encoded(bytes));
       offset = end;
       if (!between(offset)) return false;
     }

@@ -3,7 +3,8 @@
 //!
 //! Layers, each using only those below it: `input` (values as read) and `issue` (rules and
 //! issues); `check` (every rule, natively tested); `updox` (request body, answers, errors);
-//! `wasm` (the browser: reading JavaScript values, the transport, and the exports).
+//! `wasm` (the exports the JavaScript side calls, and the plain lists they read and write).
+//! Everything that touches a browser object is the JavaScript side's (js/).
 //!
 //! The release wasm is built without the `std` feature: `no_std` with its own panic handler
 //! (a trap) and allocator, so that nothing pulls in Rust's formatting machinery and the

@@ -15,6 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use updox_direct::updox::error::Outcome;
 use updox_direct::wasm::boundary::*;
+use updox_direct::wasm::encoding::{core_encode, core_memory};
 use updox_direct::Rule;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -101,18 +102,32 @@ fn simd_encoder_matches_the_scalar_reference() {
     }
 }
 
-/// coreEncode's view holds the base64 of its input until the next call, at sizes that need
-/// the output buffer to grow and shrink.
+/// What coreEncode writes is the base64 of its input, and coreMemory's buffer views it once
+/// coreEncode has returned, at sizes that need the output buffer (and wasm memory) to grow
+/// and shrink.
 #[wasm_bindgen_test]
-fn core_encode_views_the_encoding() {
-    for n in [0usize, 1, 2, 3, 1000, 3 * 1024 * 1024 + 1, 5] {
+fn core_encode_writes_the_encoding() {
+    const MIB: usize = 1024 * 1024;
+    for n in [0, 1, 2, 3, 1000, 3 * MIB + 1, 5, 6 * MIB] {
         let data = bytes(n);
-        let view = core_encode(&data);
-        assert_eq!(
-            view.to_vec(),
-            STANDARD.encode(&data).into_bytes(),
-            "{n} bytes"
+        let expected = STANDARD.encode(&data).into_bytes();
+        let at = core_encode(&data);
+        // SAFETY: coreEncode wrote `expected.len()` bytes there, and nothing has run since.
+        let written = unsafe { core::slice::from_raw_parts(at as *const u8, expected.len()) };
+        assert!(written == expected, "{n} bytes");
+        // Viewed from JavaScript without allocating in between (that could grow memory).
+        let buffer = js_sys::Reflect::get(&core_memory(), &"buffer".into()).unwrap();
+        let view = js_sys::Uint8Array::new_with_byte_offset_and_length(
+            &buffer,
+            at as u32,
+            expected.len() as u32,
         );
+        assert_eq!(view.length() as usize, expected.len(), "{n} bytes");
+        for i in [0, expected.len() / 2, expected.len().saturating_sub(1)] {
+            if let Some(&b) = expected.get(i) {
+                assert_eq!(view.get_index(i as u32), b, "{n} bytes, at {i}");
+            }
+        }
     }
 }
 

@@ -20,7 +20,6 @@ pub enum Category {
     Other,
 }
 
-use super::error::Outcome;
 use Category::*;
 
 impl Category {
@@ -149,27 +148,6 @@ pub fn info(code: i64) -> Option<&'static CodeInfo> {
     CODES.iter().find(|c| c.code == code)
 }
 
-/// The rule of an Updox failure code: the code itself where it has a sentence of its own,
-/// else its category where that has one, else `updox.other`.
-pub fn rule(code: i64) -> Outcome {
-    match code {
-        4020 => Outcome::Updox4020,
-        4640 => Outcome::Updox4640,
-        4641 => Outcome::Updox4641,
-        4642 => Outcome::Updox4642,
-        4650 => Outcome::Updox4650,
-        4651 => Outcome::Updox4651,
-        4652 => Outcome::Updox4652,
-        _ => match info(code).map(|i| i.category) {
-            Some(Auth) => Outcome::UpdoxAuth,
-            Some(Validation) => Outcome::UpdoxValidation,
-            Some(Recipient) => Outcome::UpdoxRecipient,
-            Some(Server) => Outcome::UpdoxServer,
-            _ => Outcome::UpdoxOther,
-        },
-    }
-}
-
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
@@ -197,20 +175,6 @@ mod tests {
             );
             assert!(readme.contains(&row), "README lacks: {row}");
         }
-    }
-
-    #[test]
-    fn every_code_has_a_known_rule() {
-        for c in CODES {
-            assert!(rule(c.code).id().starts_with("updox."), "{}", c.code);
-        }
-        assert_eq!(rule(4011).id(), "updox.auth");
-        assert_eq!(rule(4650).id(), "updox.4650");
-        assert_eq!(rule(4071).id(), "updox.recipient");
-        assert_eq!(rule(5110).id(), "updox.server");
-        assert_eq!(rule(6210).id(), "updox.validation");
-        assert_eq!(rule(4131).id(), "updox.other");
-        assert_eq!(rule(4999).id(), "updox.other");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The one error a send can end with, as plain data; the wasm boundary turns it into the
 //! JavaScript `UpdoxError`.
 
-use super::codes;
+use super::codes::{self, Category};
 use crate::check::options::Refusal;
 use crate::issue::{Issues, Rule, ValidationIssue};
 use crate::prelude::*;
@@ -150,6 +150,27 @@ const PROXY_CODES: &[(&str, Outcome)] = &[
     ("internal_error", Outcome::ProxyInternalError),
 ];
 
+/// The rule of an Updox failure code: the code itself where it has a sentence of its own,
+/// else its category where that has one, else `updox.other`.
+pub fn updox_rule(code: i64) -> Outcome {
+    match code {
+        4020 => Outcome::Updox4020,
+        4640 => Outcome::Updox4640,
+        4641 => Outcome::Updox4641,
+        4642 => Outcome::Updox4642,
+        4650 => Outcome::Updox4650,
+        4651 => Outcome::Updox4651,
+        4652 => Outcome::Updox4652,
+        _ => match codes::info(code).map(|i| i.category) {
+            Some(Category::Auth) => Outcome::UpdoxAuth,
+            Some(Category::Validation) => Outcome::UpdoxValidation,
+            Some(Category::Recipient) => Outcome::UpdoxRecipient,
+            Some(Category::Server) => Outcome::UpdoxServer,
+            _ => Outcome::UpdoxOther,
+        },
+    }
+}
+
 /// The rule of an HTTP failure: the proxy's own error code when it is one of the proxy
 /// contract's, else the status (or its class).
 pub fn http_rule(status: u16, proxy_error: Option<&str>) -> Outcome {
@@ -256,7 +277,7 @@ impl SendError {
             reason,
             status: Some(status),
             retryable: codes::info(code).is_some_and(|i| i.retryable),
-            ..SendError::new(ErrorKind::Updox, codes::rule(code))
+            ..SendError::new(ErrorKind::Updox, updox_rule(code))
         }
     }
 
@@ -388,6 +409,20 @@ mod tests {
         for (i, o) in Outcome::ALL.iter().enumerate() {
             assert_eq!(RuleRef::Outcome(*o).index() as usize, Rule::ALL.len() + i);
         }
+    }
+
+    #[test]
+    fn every_code_has_a_known_rule() {
+        for c in codes::CODES {
+            assert!(updox_rule(c.code).id().starts_with("updox."), "{}", c.code);
+        }
+        assert_eq!(updox_rule(4011).id(), "updox.auth");
+        assert_eq!(updox_rule(4650).id(), "updox.4650");
+        assert_eq!(updox_rule(4071).id(), "updox.recipient");
+        assert_eq!(updox_rule(5110).id(), "updox.server");
+        assert_eq!(updox_rule(6210).id(), "updox.validation");
+        assert_eq!(updox_rule(4131).id(), "updox.other");
+        assert_eq!(updox_rule(4999).id(), "updox.other");
     }
 
     #[test]

@@ -5,18 +5,16 @@
 
 use super::{js_out, js_read};
 use crate::check::attachment::{self, Content};
-use crate::check::options::{Facts, ResolvedUrl};
+use crate::check::options::Facts;
 use crate::check::patient::{self, Day, SENDER_ID};
 use crate::check::{self as rules, address};
-use crate::encode::encode_into;
 use crate::input::Input;
 use crate::issue::{Issues, Rule, ValidationIssue};
 use crate::prelude::*;
-use crate::updox::body::{self, Part};
+use crate::updox::body;
 use crate::updox::codes::CODES;
 use crate::updox::error::SendError;
 use crate::updox::response;
-use core::cell::UnsafeCell;
 use wasm_bindgen::prelude::*;
 
 fn today(year: u32, month: u32, day: u32) -> Day {
@@ -44,11 +42,8 @@ pub fn core_validate(
 
 /// Checks a message and its send options together. `url` is where the proxy URL resolved
 /// (href, scheme, host, same origin; empty when it did not), `random` 16 random bytes (absent
-/// without a secure source). Returns a failure (see `js_out::error`), or "ok", the URL,
-/// timeoutMs, credentials, the Idempotency-Key, the sender field, the attachment bytes, the
-/// number of extra headers and their names and values, then the body's parts: JSON text;
-/// an attachment's decoded size followed by its pre-encoded base64 text; or an attachment's
-/// size followed by the number of its File/Blob.
+/// without a secure source). Returns a failure (see `js_out::error`), or the plan and the
+/// body (`js_out::prepared`).
 #[wasm_bindgen(js_name = corePrepare)]
 pub fn core_prepare(
     message: Box<[JsValue]>,
@@ -59,20 +54,8 @@ pub fn core_prepare(
     month: u32,
     day: u32,
 ) -> Vec<JsValue> {
-    let mut u = js_read::Slots::new(&url);
-    let resolved_url = match (u.text(), u.text(), u.text(), u.flag()) {
-        (Input::Given(href), Input::Given(scheme), Input::Given(host), same_origin) => {
-            Some(ResolvedUrl {
-                href,
-                scheme,
-                host,
-                same_origin,
-            })
-        }
-        _ => None,
-    };
     let facts = Facts {
-        resolved_url,
+        resolved_url: js_read::resolved_url(&url),
         random: random.and_then(|r| <[u8; 16]>::try_from(&*r).ok()),
     };
     let checked = rules::send(
@@ -85,31 +68,7 @@ pub fn core_prepare(
         Ok(ready) => ready,
         Err(refusal) => return js_out::error(&refusal.into()),
     };
-    let body = body::body(&message, plan.auth.as_ref());
-    let mut out = js_out::Out::default()
-        .text("ok")
-        .text(&plan.url)
-        .number(plan.timeout_ms);
-    out = match plan.credentials {
-        Some(c) => out.text(c.as_str()),
-        None => out.text(""),
-    };
-    out = out
-        .text(&plan.idempotency_key)
-        .text(body.sender)
-        .number(body.attachment_bytes as f64)
-        .number(plan.headers.len() as f64);
-    for (name, value) in &plan.headers {
-        out = out.text(name).text(value);
-    }
-    for part in &body.parts {
-        out = match *part {
-            Part::Json(ref text) => out.text(text),
-            Part::Base64(text, size) => out.number(size as f64).text(text),
-            Part::Blob { blob, size } => out.number(size as f64).number(blob as f64),
-        };
-    }
-    out.done()
+    js_out::prepared(&plan, &body::body(&message, plan.auth.as_ref()))
 }
 
 /// The outcome of an answer: `status` and its text, for a message sent with `sender`
@@ -207,23 +166,4 @@ pub fn core_is_valid_address(address: &str) -> bool {
 #[wasm_bindgen(js_name = coreCodes)]
 pub fn core_codes() -> Vec<JsValue> {
     js_out::codes(CODES)
-}
-
-/// The module's one output buffer for encoding: the module runs on one thread, and each
-/// encoded slice is copied out (into a Blob or a string) before the next call.
-struct Scratch(UnsafeCell<Vec<u8>>);
-// SAFETY: wasm32 without threads: there is no other thread to share it with.
-unsafe impl Sync for Scratch {}
-static ENCODED: Scratch = Scratch(UnsafeCell::new(Vec::new()));
-
-/// The base64 of `input` (a slice of a file, a multiple of 3 bytes long except at its end),
-/// as a view into wasm memory that the caller must copy before calling into the module again.
-#[wasm_bindgen(js_name = coreEncode)]
-pub fn core_encode(input: &[u8]) -> js_sys::Uint8Array {
-    // SAFETY: single-threaded, and no other reference to the buffer outlives this call.
-    let out = unsafe { &mut *ENCODED.0.get() };
-    out.clear();
-    encode_into(input, out);
-    // SAFETY: the view is read by the caller before wasm memory can change (see above).
-    unsafe { js_sys::Uint8Array::view(out) }
 }

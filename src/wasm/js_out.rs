@@ -1,8 +1,10 @@
 //! Writes what the JavaScript side gets back: flat lists of plain values, which js/api.js
 //! turns into the objects callers see (issues with their sentences, results, `UpdoxError`).
 
+use crate::check::options::Plan;
 use crate::issue::ValidationIssue;
 use crate::prelude::*;
+use crate::updox::body::{Body, Part};
 use crate::updox::codes::CodeInfo;
 use crate::updox::error::SendError;
 use crate::updox::response::{MessageId, SendResult};
@@ -80,6 +82,37 @@ pub fn error(e: &SendError) -> Vec<JsValue> {
         .flag(e.retryable)
         .issues(&e.issues)
         .done()
+}
+
+/// A message ready to send: "ok", the URL, timeoutMs, credentials, the Idempotency-Key, the
+/// sender field, the attachment bytes, the number of extra headers and their names and
+/// values, then the body's parts: JSON text; an attachment's decoded size followed by its
+/// pre-encoded base64 text; or an attachment's size followed by the number of its File/Blob.
+pub fn prepared<S, F>(plan: &Plan<S, F>, body: &Body) -> Vec<JsValue> {
+    let mut out = Out::default()
+        .text("ok")
+        .text(&plan.url)
+        .number(plan.timeout_ms);
+    out = match plan.credentials {
+        Some(c) => out.text(c.as_str()),
+        None => out.text(""),
+    };
+    out = out
+        .text(&plan.idempotency_key)
+        .text(body.sender)
+        .number(body.attachment_bytes as f64)
+        .number(plan.headers.len() as f64);
+    for (name, value) in &plan.headers {
+        out = out.text(name).text(value);
+    }
+    for part in &body.parts {
+        out = match *part {
+            Part::Json(ref text) => out.text(text),
+            Part::Base64(text, size) => out.number(size as f64).text(text),
+            Part::Blob { blob, size } => out.number(size as f64).number(blob as f64),
+        };
+    }
+    out.done()
 }
 
 /// A success: "ok", responseCode, responseMessage, messageId (a number's literal, or text),

@@ -3,6 +3,7 @@
 //! `undefined` (absent) or `false` (of the wrong type or unreadable), so reading here cannot
 //! fail; a list that is too short reads as absent.
 
+use crate::check::options::ResolvedUrl;
 use crate::input::{
     AttachmentInput, AuthInput, DemographicsInput, Input, LimitsInput, MessageInput, Number,
     OptionsInput, Text,
@@ -173,4 +174,21 @@ pub fn options(values: &[JsValue]) -> Input<OptionsInput<(), ()>> {
             on_progress,
         }
     })
+}
+
+/// Where the proxy URL resolved: href, scheme, host and whether it is the page's origin;
+/// empty (or anything else) when it did not resolve.
+pub fn resolved_url(values: &[JsValue]) -> Option<ResolvedUrl> {
+    let mut u = Slots::new(values);
+    match (u.text(), u.text(), u.text(), u.flag()) {
+        (Input::Given(href), Input::Given(scheme), Input::Given(host), same_origin) => {
+            Some(ResolvedUrl {
+                href,
+                scheme,
+                host,
+                same_origin,
+            })
+        }
+        _ => None,
+    }
 }

@@ -3,5 +3,6 @@
 //! clock, random bytes, files, the network, sentences — is the JavaScript side's (js/).
 
 pub mod boundary;
+pub mod encoding;
 mod js_out;
 mod js_read;

@@ -387,9 +387,10 @@ export interface InitOutput {
     readonly coreAnswer: (a: number, b: number, c: number, d: number, e: number) => [number, number];
     readonly coreCheckFile: (a: number, b: number) => [number, number];
     readonly coreCodes: () => [number, number];
-    readonly coreEncode: (a: number, b: number) => any;
+    readonly coreEncode: (a: number, b: number) => number;
     readonly coreFailure: (a: number, b: number, c: number) => [number, number];
     readonly coreIsValidAddress: (a: number, b: number) => number;
+    readonly coreMemory: () => any;
     readonly corePrepare: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number];
     readonly coreSender: (a: any) => [number, number];
     readonly coreUnreadable: (a: number, b: number) => [number, number];
