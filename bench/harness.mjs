@@ -220,6 +220,41 @@ export async function encodersAgree(size) {
   return a === b;
 }
 
+// --- case 2b: the two base64 encoders, in wasm, on the same bytes ---------------------------
+// The wasm core built with both (target/bench-encoders): `coreEncode` (base64-simd, wasm SIMD)
+// and `benchEncodeScalar` (the `base64` crate). Each call copies `bytes` into wasm memory and
+// encodes them into the module's buffer, as the module does with every 3 MiB slice of a file.
+let encoders = null;
+export async function encoderKernels(size, reps) {
+  if (!encoders) {
+    encoders = await import('/encoders/updox_direct.js');
+    await encoders.default({ module_or_path: '/encoders/updox_direct_bg.wasm' });
+  }
+  const bytes = new Uint8Array(await files.get(size).arrayBuffer());
+  const view = (at) => new Uint8Array(encoders.coreMemory().buffer, at, Math.ceil(bytes.length / 3) * 4);
+  const simd = new TextDecoder().decode(view(encoders.coreEncode(bytes)));
+  const scalar = new TextDecoder().decode(view(encoders.benchEncodeScalar(bytes)));
+  const expected = bytes.toBase64();
+  if (simd !== expected || scalar !== expected) {
+    const at = (x) => [...x].findIndex((c, i) => c !== expected[i]);
+    throw new Error(`the encoders disagree at ${size} bytes: simd ${simd.length} chars (first difference ${at(simd)}), scalar ${scalar.length} (${at(scalar)}), expected ${expected.length}`);
+  }
+  const time = (encode) => {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) encode(bytes);
+    return performance.now() - t0;
+  };
+  // Alternating, after a warm-up each.
+  const ms = { simd: 0, scalar: 0 };
+  time(encoders.coreEncode);
+  time(encoders.benchEncodeScalar);
+  for (let round = 0; round < 3; round++) {
+    ms.simd += time(encoders.coreEncode);
+    ms.scalar += time(encoders.benchEncodeScalar);
+  }
+  return { ms, bytes: size * reps * 3 };
+}
+
 // --- case 5: small text-only messages --------------------------------------------------------
 export async function smallSends(client, n) {
   const msg = { ...message([]) };

@@ -4,6 +4,8 @@
 //   GET  /                 bench/page.html
 //   GET  /bench/*.mjs      bench/ files (the in-page harness and the plain-JS clients)
 //   GET  /pkg/*            the built package (application/wasm for .wasm: streaming compile)
+//   GET  /encoders/*       target/bench-encoders/: the wasm core with the `base64` crate's
+//                          encoder beside the SIMD one (scripts/bench.sh builds it)
 //   GET  /data/N           N bytes of fixed pseudo-random data (the attachment; fetching it as
 //                          a Blob keeps the bytes out of the renderer's heap)
 //   POST /sink             reads and discards the body, answers like Updox
@@ -131,9 +133,9 @@ export async function startBenchServer() {
       if (path === '/' || path === '/index.html') {
         return await serveFile(req, res, join(ROOT, 'bench', 'page.html'), { headers: NO_STORE });
       }
-      for (const dir of ['bench', 'pkg']) {
-        if (path.startsWith(`/${dir}/`)) {
-          return await serveStatic(req, res, { root: join(ROOT, dir), prefix: `/${dir}/`, headers: NO_STORE }, path);
+      for (const [prefix, dir] of [['bench', 'bench'], ['pkg', 'pkg'], ['encoders', 'target/bench-encoders']]) {
+        if (path.startsWith(`/${prefix}/`)) {
+          return await serveStatic(req, res, { root: join(ROOT, dir), prefix: `/${prefix}/`, headers: NO_STORE }, path);
         }
       }
       return answer(res, 404, 'not found', 'text/plain');

@@ -8,8 +8,26 @@ pub const SLICE_BYTES: usize = 3 * 1024 * 1024;
 
 /// Appends the base64 of `input` to `out` (reusing its capacity). base64-simd uses wasm
 /// SIMD when the crate is built with `+simd128` (see .cargo/config.toml).
+#[cfg(not(feature = "scalar-encoder"))]
 pub fn encode_into(input: &[u8], out: &mut Vec<u8>) {
     base64_simd::STANDARD.encode_append(input, out);
+}
+
+/// The same with the `base64` crate's scalar encoder (the benchmark weighs the two).
+#[cfg(feature = "scalar-encoder")]
+pub fn encode_into(input: &[u8], out: &mut Vec<u8>) {
+    scalar_encode_into(input, out);
+}
+
+/// Appends the base64 of `input` to `out` with the `base64` crate's scalar encoder.
+#[cfg(any(feature = "scalar-encoder", feature = "bench-encoders"))]
+pub fn scalar_encode_into(input: &[u8], out: &mut Vec<u8>) {
+    use base64::Engine;
+    let start = out.len();
+    out.resize(start + input.len().div_ceil(3) * 4, 0);
+    if let Some(free) = out.get_mut(start..) {
+        let _ = base64::engine::general_purpose::STANDARD.encode_slice(input, free);
+    }
 }
 
 #[cfg(test)]

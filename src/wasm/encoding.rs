@@ -36,3 +36,11 @@ fn encode_with(input: &[u8], encode: fn(&[u8], &mut Vec<u8>)) -> usize {
     encode(input, out);
     out.as_ptr() as usize
 }
+
+/// For the benchmark only: the `base64` crate's scalar encoder, in the same module and with
+/// the same buffer as `coreEncode`'s SIMD one.
+#[cfg(feature = "bench-encoders")]
+#[wasm_bindgen(js_name = benchEncodeScalar)]
+pub fn bench_encode_scalar(input: &[u8]) -> usize {
+    encode_with(input, crate::encode::scalar_encode_into)
+}
