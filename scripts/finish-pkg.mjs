@@ -14,7 +14,7 @@
 //  3. Copies the user README (docs/package-README.md with its `<!-- include: … -->` lines
 //     expanded), CHANGELOG.md and the licence files into pkg/.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
 
@@ -167,6 +167,7 @@ function markdownSection(text, heading) {
  * warning (the README may not have that section yet).
  */
 function expandIncludes(text) {
+  const included = new Map(); // file name → the anchor of what the README includes of it
   const warned = new Set();
   const warn = (message) => {
     if (!warned.has(message)) console.warn(`finish-pkg: warning: ${message}`);
@@ -177,9 +178,18 @@ function expandIncludes(text) {
     const file = join(ROOT, path);
     if (!existsSync(file)) return null;
     const content = readFileSync(file, 'utf8');
-    return heading ? markdownSection(content, heading) : content.replace(/^<!--[\s\S]*?-->\s*/, '').trimEnd();
+    if (heading) {
+      const section = markdownSection(content, heading);
+      if (section !== null) included.set(basename(path), `#${slug(heading)}`);
+      return section;
+    }
+    // A whole document: its headings one level down, under the README's title.
+    const body = content.replace(/^<!--[\s\S]*?-->\s*/, '').trimEnd();
+    const title = /^#\s+(.+)$/m.exec(body)?.[1];
+    if (title) included.set(basename(path), `#${slug(title)}`);
+    return title ? demote(body) : body;
   };
-  return text.replace(/^<!-- include: (.+?) -->$/gm, (_, sources) => {
+  const expanded = text.replace(/^<!-- include: (.+?) -->$/gm, (_, sources) => {
     for (const source of sources.split(' || ')) {
       const found = resolve(source);
       if (found !== null) return found;
@@ -187,6 +197,29 @@ function expandIncludes(text) {
     warn(`nothing found for "${sources}"; left out of pkg/README.md`);
     return '';
   });
+  // Links to an included document or section (`rules.md`, `docs/rules.md#outcome-rules`)
+  // stay inside the published README, which is all a reader of the package has: to the
+  // anchor they name, else to the included title.
+  return expanded.replace(/\]\((?:[\w.-]+\/)*([\w.-]+\.md)(#[\w-]+)?\)/g, (link, name, anchor) =>
+    included.has(name) ? `](${anchor ?? included.get(name)})` : link,
+  );
+}
+
+/** GitHub's anchor for a heading. */
+function slug(heading) {
+  return heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+}
+
+/** Markdown with every heading one level lower (outside fenced code). */
+function demote(text) {
+  let fenced = false;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^(```|~~~)/.test(line)) fenced = !fenced;
+      return !fenced && /^#{1,5}\s/.test(line) ? `#${line}` : line;
+    })
+    .join('\n');
 }
 
 const readmeSource = join(ROOT, 'docs', 'package-README.md');

@@ -260,7 +260,9 @@ test('the API reference lists exactly the exports of the .d.ts and of the module
 test('the published README carries the API reference, browsers and CSP sections', () => {
   const published = read(installed, 'README.md');
   const [, text] = apiReferenceSource();
-  assert.equal(section(published, 'API reference')?.trim(), section(text, 'API reference').trim());
+  // Links may point elsewhere (finish-pkg keeps them inside the published README).
+  const unlinked = (md) => md?.trim().replace(/\]\([^)]*\)/g, ']()');
+  assert.equal(unlinked(section(published, 'API reference')), unlinked(section(text, 'API reference')));
   for (const heading of ['Install', 'Quick start', 'Supported browsers', 'Content-Security-Policy']) {
     assert.ok(section(published, heading), `pkg/README.md has no "## ${heading}"`);
   }
