@@ -19,4 +19,4 @@ UPDOX_TEST_SERVER=$(head -n 1 "$out")
 export UPDOX_TEST_SERVER
 # wasm-bindgen-test-runner's per-run limit; a loaded 2-core machine needs more than 20 s.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
-wasm-pack test --headless --chrome "$@"
+wasm-pack test --headless "${@:---chrome}"
