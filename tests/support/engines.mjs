@@ -31,9 +31,12 @@
 // engine: { name, version, userAgent, newPage(url?, {viewport}), close(), raw }
 //   version             the engine's own version, e.g. "156.0.8078.79", "153.7.0esr",
 //                       "WebKitGTK 2.50.6"; also written to test-output/engines/NAME.json
-//   newPage(url?, {viewport: {width, height}})
+//   newPage(url?, {viewport: {width, height}, initScript})
 //                       a new page (Chromium, Firefox: in a fresh browser context, so no
-//                       cookies or cache are shared; WebKit: a new window of the one session)
+//                       cookies or cache are shared; WebKit: a new window of the one session).
+//                       `initScript` (source text) runs in every document the page loads:
+//                       before the document's own scripts in Chromium and Firefox, right
+//                       after its load event in WebKit (classic WebDriver cannot run earlier)
 //   raw                 the client's own object (puppeteer Browser / selenium WebDriver), for
 //                       what only one engine can do (e.g. Chromium's CDP); avoid in suites
 // page:
@@ -131,6 +134,8 @@ const FIREFOX_PREFS = Object.freeze({
   'toolkit.telemetry.reportingpolicy.firstRun': false,
   'browser.safebrowsing.malware.enabled': false,
   'browser.safebrowsing.phishing.enabled': false,
+  // Focus and blur events even though no window has the system focus (as geckodriver sets).
+  'focusmanager.testmode': true,
 });
 
 /** Opens one browser of engine `name`; rejects (never skips) when it cannot start. */
@@ -206,10 +211,11 @@ async function openPuppeteer(name, { proxy, args = [] } = {}) {
     version,
     userAgent,
     raw: browser,
-    async newPage(url, { viewport } = {}) {
+    async newPage(url, { viewport, initScript } = {}) {
       const context = await browser.createBrowserContext();
       const page = await context.newPage();
       if (viewport) await page.setViewport(viewport);
+      if (initScript) await page.evaluateOnNewDocument(initScript);
       const wrapped = puppeteerPage(page, context);
       if (url) await wrapped.goto(url);
       return wrapped;
@@ -435,13 +441,13 @@ async function openWebKit({ proxy } = {}) {
     version,
     userAgent,
     raw: driver,
-    async newPage(url, { viewport } = {}) {
+    async newPage(url, { viewport, initScript } = {}) {
       const handle = await serial(async () => {
         await driver.switchTo().newWindow('window');
         current = await driver.getWindowHandle();
         return current;
       });
-      const page = webkitPage(driver, handle, serial, () => current, (h) => (current = h), pages);
+      const page = webkitPage(driver, handle, serial, () => current, (h) => (current = h), pages, initScript);
       pages.add(page);
       if (viewport) await page.setViewport(viewport);
       if (url) await page.goto(url);
@@ -457,7 +463,7 @@ async function openWebKit({ proxy } = {}) {
   };
 }
 
-function webkitPage(driver, handle, serial, getCurrent, setCurrent, pages) {
+function webkitPage(driver, handle, serial, getCurrent, setCurrent, pages, initScript) {
   let earlier = []; // console entries of documents this page has navigated away from
   let earlierRequests = [];
   let closed = false;
@@ -497,6 +503,8 @@ function webkitPage(driver, handle, serial, getCurrent, setCurrent, pages) {
     return driver.findElement(By.css(selector));
   };
   const keys = (key) => KEYS[key] ?? key;
+  // A line break is the Enter key, as in puppeteer's keyboard.type (WebKit drops "\n").
+  const typed = (text) => text.replaceAll('\n', KEYS.Enter);
   const page = {
     raw: driver,
     goto: (url) =>
@@ -505,6 +513,7 @@ function webkitPage(driver, handle, serial, getCurrent, setCurrent, pages) {
         earlierRequests = earlierRequests.concat(await read('__engineRequests'));
         await driver.get(url);
         await installConsole();
+        if (initScript) await driver.executeScript(initScript);
         return null;
       }),
     url: () => onPage(() => driver.getCurrentUrl()),
@@ -515,13 +524,13 @@ function webkitPage(driver, handle, serial, getCurrent, setCurrent, pages) {
     requests: () => onPage(async () => earlierRequests.concat(await read('__engineRequests'))),
     click: (selector) => onPage(async () => (await find(selector)).click()),
     focus: (selector) => onPage(() => script('(sel) => document.querySelector(sel).focus()', [selector])),
-    type: (text) => onPage(() => driver.actions().sendKeys(text).perform()),
+    type: (text) => onPage(() => driver.actions().sendKeys(typed(text)).perform()),
     press: (key) => onPage(() => driver.actions().sendKeys(keys(key)).perform()),
     fill: (selector, text) =>
       onPage(async () => {
         const el = await find(selector);
         await el.clear();
-        if (text) await el.sendKeys(text);
+        if (text) await el.sendKeys(typed(text));
       }),
     setFiles: (selector, paths) => onPage(async () => (await find(selector)).sendKeys(paths.join('\n'))),
     screenshot: (path) =>

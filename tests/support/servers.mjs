@@ -16,6 +16,7 @@ import { after, before } from 'node:test';
 import { startDevServer } from '../../server/dev-server.mjs';
 import { openEngine } from './engines.mjs';
 import { startFaultServer } from './fault-server.mjs';
+import { startFront } from './front.mjs';
 import { openModulePage, startModulePage } from './module-page.mjs';
 
 /**
@@ -25,6 +26,7 @@ import { openModulePage, startModulePage } from './module-page.mjs';
  *               process: static demo, reference proxy, mock Updox) on a free port, quiet,
  *               with `env` (default {}: the demo credentials) and `root` (default the
  *               repository): {url, proxyUrl, mock: {messages(), requests(), reset()}, …}
+ *   front       true: a front (front.mjs) in front of the dev server: {url, log, route()}
  *   faults      true: the fault server (fault-server.mjs): {url}
  *   modulePage  true | 'dev' | {upstream: 'dev', files}: the module page (module-page.mjs);
  *               with 'dev' its proxy route forwards to the dev server's proxy:
@@ -48,6 +50,11 @@ export async function startServers(options = {}) {
       const { env = {}, root } = given === true ? {} : given;
       s.dev = await startDevServer({ port: 0, quiet: true, env, ...(root ? { root } : {}) });
       started.push(() => s.dev.close());
+    }
+    if (options.front) {
+      if (!s.dev) throw new Error('front: true needs dev: true');
+      s.front = await startFront(s.dev.url);
+      started.push(() => s.front.close());
     }
     if (options.faults) {
       s.faults = await startFaultServer();
@@ -80,7 +87,7 @@ export async function startServers(options = {}) {
 
 /**
  * `startServers(options)` in a `before` hook and `close()` in an `after` hook of the
- * current describe() block. Returns an object whose fields (dev, faults, modulePage,
+ * current describe() block. Returns an object whose fields (dev, front, faults, modulePage,
  * engine, page) are there from the first test on.
  */
 export function useServers(options) {
