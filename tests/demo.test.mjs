@@ -446,6 +446,13 @@ test('Cancel during a slow send shows a cancelled result at once', { timeout: TE
     const started = Date.now();
     await page.click(c.send);
     await waitForSelector(page, '#cancel:not([disabled])');
+    // Cancel while Updox is working on it (the request has reached the mock): how quickly
+    // the browser gets a request out differs between engines.
+    const arrived = async () => (await s.dev.mock.requests()).some((r) => r.method === 'POST');
+    for (const deadline = Date.now() + 2000; !(await arrived()) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(await arrived(), 'the request reached the mock Updox');
     assert.equal(await attribute(page, '#message-form', 'aria-busy'), 'true');
     assert.equal(await page.evaluate(() => document.getElementById('fields').inert), true, 'the form is not editable while sending');
     assert.equal(await isDisabled(page, c.send), true, 'no second send while one is in flight');
