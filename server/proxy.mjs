@@ -30,17 +30,12 @@ import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createMemoryIdempotencyStore } from './idempotency-memory.mjs';
+import { DEMO_AUTH } from './mock-updox.mjs';
 
 export const DEFAULT_PATH = '/api/updox/PatientDirectMessageSend';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const DEMO_AUTH = {
-  applicationId: 'demo-app',
-  applicationPassword: 'demo-password',
-  accountId: 'demo-account',
-  userId: 'demo-user',
-};
 
 export const CORS_ALLOWED_HEADERS = 'Content-Type, Idempotency-Key, X-CSRF-Token, X-Requested-With, Accept';
 
@@ -140,6 +135,244 @@ async function openStore(options, env, timeoutMs) {
   return { store, owned: true };
 }
 
+/** Resolves options and environment into the proxy's settings (validated once, at creation). */
+function resolveConfig(options) {
+  const env = options.env ?? process.env;
+  const baseUrl = String(options.baseUrl ?? env.UPDOX_BASE_URL ?? '').replace(/\/+$/, '');
+  if (!baseUrl) throw new Error('createProxy: set baseUrl or UPDOX_BASE_URL');
+  const target = new URL(`${baseUrl}/PatientDirectMessageSend`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new Error('createProxy: the Updox base URL must be http(s)');
+  }
+  const timeoutMs = positiveNumber(options.timeoutMs ?? env.UPDOX_UPSTREAM_TIMEOUT_MS, 60000);
+  return {
+    env,
+    path: options.path ?? DEFAULT_PATH,
+    target,
+    serverAuth: {
+      applicationId: options.auth?.applicationId ?? env.UPDOX_APPLICATION_ID ?? DEMO_AUTH.applicationId,
+      applicationPassword:
+        options.auth?.applicationPassword ?? env.UPDOX_APPLICATION_PASSWORD ?? DEMO_AUTH.applicationPassword,
+      accountId: options.auth?.accountId ?? env.UPDOX_ACCOUNT_ID ?? DEMO_AUTH.accountId,
+      userId: options.auth?.userId ?? env.UPDOX_USER_ID ?? DEMO_AUTH.userId,
+    },
+    timeoutMs,
+    bodyLimit: options.bodyLimit ?? 30 * MiB,
+    corsOrigins: new Set(options.corsOrigins ?? parseList(env.UPDOX_PROXY_CORS_ORIGINS)),
+    log: options.quiet ? () => {} : (options.log ?? ((line) => console.log(line))),
+    maxAnswerBytes: options.maxAnswerBytes ?? 64 * KiB,
+    maxUpstreamBytes: options.maxUpstreamBytes ?? 8 * MiB,
+    requireIdempotencyKey: Boolean(options.requireIdempotencyKey),
+    keyScope: options.keyScope ?? (() => ''),
+    waitMs: options.idempotencyWaitMs ?? timeoutMs + 5000,
+  };
+}
+
+/** Sends `payload` to Updox; resolves {kind: 'answer'|'unreachable'|'timeout'|'lost'|'too_large'}. */
+function forward(config, payload, key) {
+  const { target, timeoutMs, maxUpstreamBytes } = config;
+  return new Promise((resolve) => {
+    let connected = false;
+    let settled = false;
+    const settle = (result) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const headers = {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(payload),
+      Accept: 'application/json',
+    };
+    if (key) headers['Idempotency-Key'] = key;
+    const transport = target.protocol === 'https:' ? https : http;
+    // agent: false = a fresh connection per send, so a stale keep-alive socket can never
+    // make "did Updox get it?" ambiguous.
+    const upstream = transport.request(target, { method: 'POST', headers, agent: false }, (upRes) => {
+      const chunks = [];
+      let size = 0;
+      upRes.on('data', (chunk) => {
+        size += chunk.length;
+        if (size > maxUpstreamBytes) {
+          upstream.destroy();
+          settle({ kind: 'too_large' });
+        } else chunks.push(chunk);
+      });
+      upRes.on('end', () =>
+        settle({
+          kind: 'answer',
+          answer: { status: upRes.statusCode, contentType: upRes.headers['content-type'], body: Buffer.concat(chunks) },
+        }),
+      );
+      upRes.on('aborted', () => settle({ kind: 'lost' }));
+      upRes.on('error', () => settle({ kind: 'lost' }));
+    });
+    upstream.on('socket', (socket) => {
+      socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+        connected = true;
+      });
+    });
+    const timer = setTimeout(() => {
+      settle({ kind: 'timeout', connected });
+      upstream.destroy();
+    }, timeoutMs);
+    upstream.on('error', () => settle({ kind: connected ? 'lost' : 'unreachable' }));
+    upstream.on('close', () => settle({ kind: connected ? 'lost' : 'unreachable' }));
+    upstream.end(payload);
+  });
+}
+
+/** Forwards and turns the outcome into an answer; `remember` says whether a retry must not resend. */
+async function callUpdox(config, payload, key) {
+  const result = await forward(config, payload, key);
+  switch (result.kind) {
+    case 'answer':
+      return { answer: result.answer, remember: true };
+    case 'unreachable':
+      return { answer: errorAnswer('upstream_unreachable'), remember: false };
+    case 'timeout':
+      return { answer: errorAnswer('upstream_timeout'), remember: result.connected };
+    case 'too_large':
+      return { answer: errorAnswer('upstream_response_too_large'), remember: true };
+    default:
+      return { answer: errorAnswer('upstream_connection_lost'), remember: true };
+  }
+}
+
+/**
+ * The checks before a request may be read: origin, preflight, method, media type. Returns an
+ * answer when the request stops here, or null when the body may be read.
+ */
+function admit(config, req, res) {
+  const { corsOrigins } = config;
+  const origin = req.headers.origin;
+  const allowed = origin !== undefined && corsOrigins.has(origin);
+  if (allowed) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Expose-Headers', 'Idempotent-Replayed');
+  }
+  if (corsOrigins.size > 0) res.setHeader('Vary', 'Origin');
+  if (origin !== undefined && !allowed && !isSameOrigin(origin, req.headers.host)) {
+    return errorAnswer('origin_not_allowed');
+  }
+  if (req.method === 'OPTIONS') {
+    res.setHeader('Allow', 'POST, OPTIONS');
+    if (allowed) {
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS);
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    return { status: 204, body: Buffer.alloc(0) };
+  }
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'POST, OPTIONS');
+    return errorAnswer('method_not_allowed');
+  }
+  const mediaType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (mediaType !== 'application/json') return errorAnswer('unsupported_media_type');
+  return null;
+}
+
+/**
+ * Sends a keyed request at most once: the first request for (scope, key) goes to Updox,
+ * repeats get its answer. Returns the answer for this request.
+ */
+async function sendOnce(config, storeReady, { storeKey, fingerprint, payload, key }, res) {
+  const { log, maxAnswerBytes, waitMs } = config;
+  let store;
+  try {
+    ({ store } = await storeReady);
+  } catch {
+    return errorAnswer('idempotency_unavailable');
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let claim;
+    try {
+      claim = await store.claim(storeKey, fingerprint);
+    } catch {
+      return errorAnswer('idempotency_unavailable');
+    }
+    if (claim.state === 'mismatch') return errorAnswer('idempotency_key_reused');
+    if (claim.state === 'full') {
+      res.setHeader('Retry-After', '1');
+      return errorAnswer('idempotency_store_full');
+    }
+    if (claim.state === 'completed') return { ...claim.answer, replayed: true };
+    if (claim.state === 'in_flight') {
+      const answer = await store.wait(storeKey, waitMs).catch(() => null);
+      if (answer) return { ...answer, replayed: true };
+      continue; // released or expired: try to claim again
+    }
+    // claimed: this request is the one that goes to Updox.
+    const { answer, remember } = await callUpdox(config, payload, key);
+    try {
+      if (!remember) await store.release(storeKey);
+      else await store.complete(storeKey, answer.body.length <= maxAnswerBytes ? answer : errorAnswer('answer_not_replayable'));
+    } catch {
+      log(`${new Date().toISOString()} proxy idempotency store error (the claim will expire)`);
+    }
+    return answer;
+  }
+  return errorAnswer('request_in_progress');
+}
+
+/** One request on the route, from admission to the answer (not yet written). */
+async function handle(config, storeReady, req, res, note) {
+  const refused = admit(config, req, res);
+  if (refused) {
+    req.resume();
+    return refused;
+  }
+  const { size, body: raw } = await readBody(req, config.bodyLimit);
+  note.bytesIn = size;
+  if (raw === null) return errorAnswer('payload_too_large');
+  let parsed;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return errorAnswer('invalid_json');
+  const { auth: _browserAuth, ...message } = parsed; // never forward browser-sent credentials
+  const payload = JSON.stringify({ ...message, auth: config.serverAuth });
+
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) {
+    if (config.requireIdempotencyKey) return errorAnswer('idempotency_key_required');
+    return (await callUpdox(config, payload)).answer;
+  }
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) return errorAnswer('invalid_idempotency_key');
+  // The store sees a hash of (scope, key) and a hash of the body: nothing from the message.
+  const storeKey = idempotencyStoreKey(config.keyScope(req), key);
+  return sendOnce(config, storeReady, { storeKey, fingerprint: bodyFingerprint(raw), payload, key }, res);
+}
+
+function respond(res, answer, note) {
+  if (res.destroyed || res.headersSent) return;
+  note.bytesOut = answer.body.length;
+  const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+  if (answer.contentType) headers['Content-Type'] = answer.contentType;
+  if (answer.replayed) headers['Idempotent-Replayed'] = 'true';
+  headers['Content-Length'] = answer.body.length;
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
+}
+
+/** Logs one line when the exchange ends: method, path, status, sizes, duration; never content. */
+function logWhenDone(config, req, res, note) {
+  const started = process.hrtime.bigint();
+  res.once('close', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const method = /^[A-Z]{1,10}$/.test(req.method) ? req.method : 'OTHER';
+    const status = res.writableFinished ? res.statusCode : 'aborted';
+    config.log(
+      `${new Date().toISOString()} proxy ${method} ${config.path} ${status} in=${note.bytesIn}B out=${note.bytesOut}B ` +
+        `${ms.toFixed(1)}ms${note.replayed ? ' replayed' : ''}`,
+    );
+  });
+}
+
 /**
  * Creates the proxy's request handler: `handler(req, res, next?)` returns true when it took
  * the request, or false (after calling `next()` if given) when the path is not its route.
@@ -153,205 +386,9 @@ async function openStore(options, env, timeoutMs) {
  * `handler.close()` closes the idempotency store it opened.
  */
 export function createProxy(options = {}) {
-  const env = options.env ?? process.env;
-  const path = options.path ?? DEFAULT_PATH;
-  const baseUrl = String(options.baseUrl ?? env.UPDOX_BASE_URL ?? '').replace(/\/+$/, '');
-  if (!baseUrl) throw new Error('createProxy: set baseUrl or UPDOX_BASE_URL');
-  const target = new URL(`${baseUrl}/PatientDirectMessageSend`);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    throw new Error('createProxy: the Updox base URL must be http(s)');
-  }
-  const serverAuth = {
-    applicationId: options.auth?.applicationId ?? env.UPDOX_APPLICATION_ID ?? DEMO_AUTH.applicationId,
-    applicationPassword:
-      options.auth?.applicationPassword ?? env.UPDOX_APPLICATION_PASSWORD ?? DEMO_AUTH.applicationPassword,
-    accountId: options.auth?.accountId ?? env.UPDOX_ACCOUNT_ID ?? DEMO_AUTH.accountId,
-    userId: options.auth?.userId ?? env.UPDOX_USER_ID ?? DEMO_AUTH.userId,
-  };
-  const timeoutMs = positiveNumber(options.timeoutMs ?? env.UPDOX_UPSTREAM_TIMEOUT_MS, 60000);
-  const bodyLimit = options.bodyLimit ?? 30 * MiB;
-  const corsOrigins = new Set(options.corsOrigins ?? parseList(env.UPDOX_PROXY_CORS_ORIGINS));
-  const log = options.quiet ? () => {} : (options.log ?? ((line) => console.log(line)));
-  const maxAnswerBytes = options.maxAnswerBytes ?? 64 * KiB;
-  const maxUpstreamBytes = options.maxUpstreamBytes ?? 8 * MiB;
-  const keyScope = options.keyScope ?? (() => '');
-  const waitMs = options.idempotencyWaitMs ?? timeoutMs + 5000;
-  const storeReady = openStore(options, env, timeoutMs);
+  const config = resolveConfig(options);
+  const storeReady = openStore(options, config.env, config.timeoutMs);
   storeReady.catch(() => {}); // reported per request
-
-  /** Sends `body` to Updox; resolves {kind: 'answer'|'unreachable'|'timeout'|'lost'|'too_large'}. */
-  function forward(payload, key) {
-    return new Promise((resolve) => {
-      let connected = false;
-      let settled = false;
-      const settle = (result) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(result);
-      };
-      const headers = {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(payload),
-        Accept: 'application/json',
-      };
-      if (key) headers['Idempotency-Key'] = key;
-      const transport = target.protocol === 'https:' ? https : http;
-      // agent: false = a fresh connection per send, so a stale keep-alive socket can never
-      // make "did Updox get it?" ambiguous.
-      const upstream = transport.request(target, { method: 'POST', headers, agent: false }, (upRes) => {
-        const chunks = [];
-        let size = 0;
-        upRes.on('data', (chunk) => {
-          size += chunk.length;
-          if (size > maxUpstreamBytes) {
-            upstream.destroy();
-            settle({ kind: 'too_large' });
-          } else chunks.push(chunk);
-        });
-        upRes.on('end', () =>
-          settle({
-            kind: 'answer',
-            answer: { status: upRes.statusCode, contentType: upRes.headers['content-type'], body: Buffer.concat(chunks) },
-          }),
-        );
-        upRes.on('aborted', () => settle({ kind: 'lost' }));
-        upRes.on('error', () => settle({ kind: 'lost' }));
-      });
-      upstream.on('socket', (socket) => {
-        socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
-          connected = true;
-        });
-      });
-      const timer = setTimeout(() => {
-        settle({ kind: 'timeout', connected });
-        upstream.destroy();
-      }, timeoutMs);
-      upstream.on('error', () => settle({ kind: connected ? 'lost' : 'unreachable' }));
-      upstream.on('close', () => settle({ kind: connected ? 'lost' : 'unreachable' }));
-      upstream.end(payload);
-    });
-  }
-
-  /** Forwards and turns the outcome into an answer; `remember` says whether a retry must not resend. */
-  async function callUpdox(payload, key) {
-    const result = await forward(payload, key);
-    switch (result.kind) {
-      case 'answer':
-        return { answer: result.answer, remember: true };
-      case 'unreachable':
-        return { answer: errorAnswer('upstream_unreachable'), remember: false };
-      case 'timeout':
-        return { answer: errorAnswer('upstream_timeout'), remember: result.connected };
-      case 'too_large':
-        return { answer: errorAnswer('upstream_response_too_large'), remember: true };
-      default:
-        return { answer: errorAnswer('upstream_connection_lost'), remember: true };
-    }
-  }
-
-  async function handle(req, res, note) {
-    const origin = req.headers.origin;
-    const allowed = origin !== undefined && corsOrigins.has(origin);
-    if (allowed) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Expose-Headers', 'Idempotent-Replayed');
-    }
-    if (corsOrigins.size > 0) res.setHeader('Vary', 'Origin');
-    if (origin !== undefined && !allowed && !isSameOrigin(origin, req.headers.host)) {
-      req.resume();
-      return errorAnswer('origin_not_allowed');
-    }
-    if (req.method === 'OPTIONS') {
-      req.resume();
-      res.setHeader('Allow', 'POST, OPTIONS');
-      if (allowed) {
-        res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS);
-        res.setHeader('Access-Control-Max-Age', '600');
-      }
-      return { status: 204, body: Buffer.alloc(0) };
-    }
-    if (req.method !== 'POST') {
-      req.resume();
-      res.setHeader('Allow', 'POST, OPTIONS');
-      return errorAnswer('method_not_allowed');
-    }
-    const mediaType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (mediaType !== 'application/json') {
-      req.resume();
-      return errorAnswer('unsupported_media_type');
-    }
-    const { size, body: raw } = await readBody(req, bodyLimit);
-    note.bytesIn = size;
-    if (raw === null) return errorAnswer('payload_too_large');
-    let parsed;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      parsed = null;
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return errorAnswer('invalid_json');
-    const { auth: _browserAuth, ...message } = parsed; // never forward browser-sent credentials
-    const payload = JSON.stringify({ ...message, auth: serverAuth });
-
-    const key = req.headers['idempotency-key'];
-    if (key === undefined) {
-      if (options.requireIdempotencyKey) return errorAnswer('idempotency_key_required');
-      return (await callUpdox(payload)).answer;
-    }
-    if (!/^[\x21-\x7e]{1,255}$/.test(key)) return errorAnswer('invalid_idempotency_key');
-
-    // The store sees a hash of (scope, key) and a hash of the body: nothing from the message.
-    const storeKey = idempotencyStoreKey(keyScope(req), key);
-    const fingerprint = bodyFingerprint(raw);
-    let store;
-    try {
-      ({ store } = await storeReady);
-    } catch {
-      return errorAnswer('idempotency_unavailable');
-    }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      let claim;
-      try {
-        claim = await store.claim(storeKey, fingerprint);
-      } catch {
-        return errorAnswer('idempotency_unavailable');
-      }
-      if (claim.state === 'mismatch') return errorAnswer('idempotency_key_reused');
-      if (claim.state === 'full') {
-        res.setHeader('Retry-After', '1');
-        return errorAnswer('idempotency_store_full');
-      }
-      if (claim.state === 'completed') return { ...claim.answer, replayed: true };
-      if (claim.state === 'in_flight') {
-        const answer = await store.wait(storeKey, waitMs).catch(() => null);
-        if (answer) return { ...answer, replayed: true };
-        continue; // released or expired: try to claim again
-      }
-      // claimed: this request is the one that goes to Updox.
-      const { answer, remember } = await callUpdox(payload, key);
-      try {
-        if (!remember) await store.release(storeKey);
-        else await store.complete(storeKey, answer.body.length <= maxAnswerBytes ? answer : errorAnswer('answer_not_replayable'));
-      } catch {
-        log(`${new Date().toISOString()} proxy idempotency store error (the claim will expire)`);
-      }
-      return answer;
-    }
-    return errorAnswer('request_in_progress');
-  }
-
-  function respond(res, answer, note) {
-    if (res.destroyed || res.headersSent) return;
-    note.bytesOut = answer.body.length;
-    const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
-    if (answer.contentType) headers['Content-Type'] = answer.contentType;
-    if (answer.replayed) headers['Idempotent-Replayed'] = 'true';
-    headers['Content-Length'] = answer.body.length;
-    res.writeHead(answer.status, headers);
-    res.end(answer.body);
-  }
 
   function handler(req, res, next) {
     let pathname;
@@ -360,22 +397,13 @@ export function createProxy(options = {}) {
     } catch {
       pathname = null;
     }
-    if (pathname !== path) {
+    if (pathname !== config.path) {
       if (typeof next === 'function') next();
       return false;
     }
-    const started = process.hrtime.bigint();
     const note = { bytesIn: 0, bytesOut: 0, replayed: false };
-    res.once('close', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const method = /^[A-Z]{1,10}$/.test(req.method) ? req.method : 'OTHER';
-      const status = res.writableFinished ? res.statusCode : 'aborted';
-      log(
-        `${new Date().toISOString()} proxy ${method} ${path} ${status} in=${note.bytesIn}B out=${note.bytesOut}B ` +
-          `${ms.toFixed(1)}ms${note.replayed ? ' replayed' : ''}`,
-      );
-    });
-    handle(req, res, note)
+    logWhenDone(config, req, res, note);
+    handle(config, storeReady, req, res, note)
       .catch((err) => (err?.code === 'ECONNRESET' ? null : errorAnswer('internal_error')))
       .then((answer) => {
         if (!answer) return;
@@ -385,8 +413,8 @@ export function createProxy(options = {}) {
     return true;
   }
 
-  handler.path = path;
-  handler.target = target.href;
+  handler.path = config.path;
+  handler.target = config.target.href;
   handler.store = () => storeReady.then((s) => s.store);
   handler.close = async () => {
     const { store, owned } = await storeReady.catch(() => ({}));
