@@ -133,7 +133,7 @@ const envelope = (code, extra = {}) => ({
 /**
  * Builds the mock. Options: applicationId, applicationPassword, accountId, userId (demo
  * defaults), maxAttachmentBytes (30 MiB decoded), maxBodyBytes (64 MiB raw), basePath
- * ('/api/io'), firstMessageId, firstContactId.
+ * ('/api/io'), firstMessageId, firstContactId, lean (keep no attachment content).
  */
 export function createMockUpdox(options = {}) {
   const auth = {
@@ -148,6 +148,7 @@ export function createMockUpdox(options = {}) {
   const validatePath = `${options.basePath ?? '/api/io'}/DirectAddressValidate`;
   const firstMessageId = options.firstMessageId ?? 249600;
   const firstContactId = options.firstContactId ?? 227161;
+  const lean = Boolean(options.lean);
 
   let messages = [];
   let lookups = [];
@@ -254,8 +255,9 @@ export function createMockUpdox(options = {}) {
       idempotencyKey: req.headers['idempotency-key'] ?? null,
       bodySha256: createHash('sha256').update(raw).digest('hex'),
       bodyBytes: raw.length,
-      body,
-      attachments,
+      // lean: no attachment content is kept (a load test's 27 MB bodies), only their digests.
+      body: lean ? { ...body, attachments: undefined } : body,
+      attachments: lean ? attachments.map(({ content: _content, ...rest }) => rest) : attachments,
       response: answer,
     });
     return answer;
