@@ -12,19 +12,13 @@
 //
 // Everything is sent `Cache-Control: no-store`, so every new browser context starts cold.
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { extname, join, normalize, sep } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveFile, serveStatic } from '../server/static-files.mjs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.ts': 'text/plain; charset=utf-8',
-};
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 /** N bytes of deterministic pseudo-random data (xorshift), cached per size. */
 const dataCache = new Map();
@@ -134,21 +128,15 @@ export async function startBenchServer() {
       if ((m = /^\/data\/(\d{1,9})$/.exec(path))) {
         return answer(res, 200, benchData(Number(m[1])), 'application/octet-stream');
       }
-      let file;
-      if (path === '/' || path === '/index.html') file = 'bench/page.html';
-      else if (path.startsWith('/bench/') || path.startsWith('/pkg/')) file = path.slice(1);
-      else return answer(res, 404, 'not found', 'text/plain');
-      const full = normalize(join(ROOT, decodeURIComponent(file)));
-      if (!full.startsWith(join(ROOT, 'bench') + sep) && !full.startsWith(join(ROOT, 'pkg') + sep)) {
-        return answer(res, 404, 'not found', 'text/plain');
+      if (path === '/' || path === '/index.html') {
+        return await serveFile(req, res, join(ROOT, 'bench', 'page.html'), { headers: NO_STORE });
       }
-      let data;
-      try {
-        data = await readFile(full);
-      } catch {
-        return answer(res, 404, 'not found', 'text/plain');
+      for (const dir of ['bench', 'pkg']) {
+        if (path.startsWith(`/${dir}/`)) {
+          return await serveStatic(req, res, { root: join(ROOT, dir), prefix: `/${dir}/`, headers: NO_STORE }, path);
+        }
       }
-      return answer(res, 200, data, TYPES[extname(full)] ?? 'application/octet-stream');
+      return answer(res, 404, 'not found', 'text/plain');
     } catch (err) {
       if (!res.headersSent) answer(res, 500, String(err), 'text/plain');
       else res.destroy();

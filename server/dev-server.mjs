@@ -9,12 +9,12 @@
 // Environment: PORT, HOST, and the proxy's (see optionsFromEnv in proxy/config.mjs). The
 // proxy runs in demo mode (senders not bound) unless UPDOX_PROXY_DEMO=0 or a JWT setting.
 import http from 'node:http';
-import { createReadStream, existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEMO_AUTH, startMockUpdox } from './mock-updox.mjs';
 import { createUpdoxProxy, optionsFromEnv } from './proxy/index.mjs';
+import { CONTENT_TYPES, resolveStaticPath, sendText, serveStatic } from './static-files.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -23,72 +23,15 @@ export const CONTENT_SECURITY_POLICY =
   "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
   "form-action 'self'; frame-ancestors 'none'";
 
-export const CONTENT_TYPES = Object.freeze({
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/plain; charset=utf-8',
-  '.ts': 'text/plain; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-});
-
 const COMMON_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
 };
 
-/**
- * Maps a URL path under `prefix` to a file under `root`, or null when it escapes the root
- * (`..`, encoded separators, NUL) or is malformed.
- */
-export function resolveStaticPath(root, prefix, urlPath) {
-  if (!urlPath.startsWith(prefix)) return null;
-  let rel;
-  try {
-    rel = decodeURIComponent(urlPath.slice(prefix.length));
-  } catch {
-    return null;
-  }
-  if (rel.includes('\0') || rel.includes('\\')) return null;
-  if (rel.split('/').some((part) => part === '..')) return null;
-  const file = resolve(root, `.${sep}${rel}`);
-  return file === root || file.startsWith(root + sep) ? file : null;
-}
+const HTML_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY };
 
-function sendText(res, status, text, extra = {}) {
-  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
-  res.end(text);
-}
-
-async function serveStatic(req, res, root, prefix, pathname) {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
-  }
-  let file = resolveStaticPath(root, prefix, pathname);
-  if (!file) return sendText(res, 404, 'Not Found\n');
-  let info = await stat(file).catch(() => null);
-  if (info?.isDirectory()) {
-    file = join(file, 'index.html');
-    info = await stat(file).catch(() => null);
-  }
-  if (!info?.isFile()) return sendText(res, 404, 'Not Found\n');
-  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  const headers = { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': info.size };
-  if (type.startsWith('text/html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
-  res.writeHead(200, headers);
-  if (req.method === 'HEAD') return res.end();
-  createReadStream(file)
-    .on('error', () => res.destroy())
-    .pipe(res);
-}
+export { CONTENT_TYPES, resolveStaticPath };
 
 /**
  * Starts the mock Updox (always, so tests can inspect it; the proxy uses it unless
@@ -138,13 +81,12 @@ export async function startDevServer({
     try {
       pathname = new URL(req.url, 'http://dev.invalid').pathname;
     } catch {
-      return sendText(res, 400, 'Bad Request\n');
+      return sendText(res, 400, 'Bad Request\n', COMMON_HEADERS);
     }
-    const served = pathname.startsWith('/pkg/')
-      ? serveStatic(req, res, pkgDir, '/pkg/', pathname)
-      : serveStatic(req, res, wwwDir, '/', pathname);
+    const mount = pathname.startsWith('/pkg/') ? { root: pkgDir, prefix: '/pkg/' } : { root: wwwDir, prefix: '/' };
+    const served = serveStatic(req, res, { ...mount, headers: COMMON_HEADERS, htmlHeaders: HTML_HEADERS }, pathname);
     served.catch(() => {
-      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n', COMMON_HEADERS);
       else res.destroy();
     });
   }

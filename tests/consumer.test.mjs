@@ -16,8 +16,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDevServer } from '../server/dev-server.mjs';
-import { captureConsole, launchBrowser } from './helpers/browser.mjs';
+import { captureConsole } from './support/browser.mjs';
+import { useServers } from './support/servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PKG = join(ROOT, 'pkg');
@@ -43,12 +43,10 @@ async function mustRun(cmd, args, options) {
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-let tmp; // everything this test writes
-let app; // the temporary copy of tests/consumer
-let site; // what the loopback server serves: www/ (the Vite build + the CDN page), pkg/
+const tmp = mkdtempSync(join(tmpdir(), 'updox-consumer-')); // everything this test writes
+const app = join(tmp, 'app'); // the temporary copy of tests/consumer
+const site = join(tmp, 'site'); // what the loopback server serves: www/ (the Vite build + the CDN page), pkg/
 let tarball;
-let dev;
-let browser;
 
 before(async () => {
   for (const file of ['package.json', 'updox_direct.js', 'updox_direct_bg.wasm']) {
@@ -57,11 +55,9 @@ before(async () => {
   for (const bin of ['tsc', 'vite']) {
     assert.ok(existsSync(join(BIN, bin)), `node_modules/.bin/${bin} is missing: run npm install`);
   }
-  tmp = mkdtempSync(join(tmpdir(), 'updox-consumer-'));
   const packed = await mustRun('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: PKG });
   tarball = join(tmp, JSON.parse(packed.stdout)[0].filename);
 
-  app = join(tmp, 'app');
   cpSync(join(ROOT, 'tests', 'consumer'), app, {
     recursive: true,
     filter: (src) => !/[\\/](node_modules|dist)$/.test(src),
@@ -72,16 +68,17 @@ before(async () => {
     { cwd: app, timeout: 120_000 },
   );
 
-  site = join(tmp, 'site');
   mkdirSync(join(site, 'pkg'), { recursive: true });
   await mustRun('tar', ['-xzf', tarball, '-C', join(site, 'pkg'), '--strip-components=1']);
 });
 
-after(async () => {
-  await browser?.close();
-  await dev?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+after(() => {
+  rmSync(tmp, { recursive: true, force: true });
 });
+
+// The loopback server: the site, the reference proxy and the mock Updox (env {}: the proxy
+// talks to the mock with its demo credentials, whatever the shell has).
+const servers = useServers({ dev: { root: site }, browser: true });
 
 test('the tarball installs into the app by name', () => {
   const installed = JSON.parse(readFileSync(join(app, 'node_modules', 'updox-direct', 'package.json'), 'utf8'));
@@ -127,20 +124,17 @@ test('vite build bundles the glue and emits the wasm as an asset', { timeout: TE
   cpSync(join(app, 'cdn'), join(site, 'www', 'cdn'), { recursive: true });
 });
 
-/** Starts (once) the loopback server: the site, the reference proxy and the mock Updox. */
+/** The loopback server, its mock Updox reset, once the site is built. */
 async function serve() {
   assert.ok(existsSync(join(site, 'www', 'index.html')), 'the vite build did not run');
-  // env {}: the proxy talks to the mock with its demo credentials, whatever the shell has.
-  dev ??= await startDevServer({ port: 0, host: '127.0.0.1', root: site, env: {}, quiet: true });
-  browser ??= await launchBrowser();
-  dev.mock.reset();
-  return dev;
+  servers.dev.mock.reset();
+  return servers.dev;
 }
 
 /** Opens `path`, waits for the page to finish, returns {outcome, logs, csp}. */
 async function runPage(path) {
   const { url } = await serve();
-  const page = await browser.newPage();
+  const page = await servers.browser.newPage();
   try {
     const logs = captureConsole(page);
     const wasmTypes = [];
@@ -176,7 +170,7 @@ test('the built app sends a message with a File through the proxy to the mock', 
   assert.equal(checks.maxAttachments, 20);
   assert.deepEqual(checks.phases.at(-1), 'done');
 
-  const messages = dev.mock.messages();
+  const messages = servers.dev.mock.messages();
   assert.equal(messages.length, 1, 'the mock should have received exactly the one valid message');
   const [m] = messages;
   assert.equal(result.responseCode, 2000);
@@ -205,7 +199,7 @@ test('CDN-style: a plain module page imports the unpacked package and sends', { 
   assert.equal(outcome.ok, true, `the send failed: ${JSON.stringify(outcome)}`);
   assert.equal(outcome.result.sender, 'from');
 
-  const messages = dev.mock.messages();
+  const messages = servers.dev.mock.messages();
   assert.equal(messages.length, 1);
   const [m] = messages;
   assert.equal(outcome.result.messageId, m.messageId);
@@ -227,7 +221,7 @@ test('vite dev serves the package and loads its wasm without configuration', { t
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const page = await browser.newPage();
+  const page = await servers.browser.newPage();
   try {
     let printed = '';
     const url = await new Promise((resolve, reject) => {

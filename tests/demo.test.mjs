@@ -4,13 +4,11 @@
 //   node --test --test-concurrency=1 --test-reporter=spec tests/demo.test.mjs
 //
 // Nothing here prints message content: assertion messages name fields, never values.
-import { after, before, beforeEach, test } from 'node:test';
+import { before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDevServer } from '../server/dev-server.mjs';
 import { HOOK_REASON_4650 } from '../server/mock-updox.mjs';
-import { launchBrowser } from './helpers/browser.mjs';
 import {
   DEMO_AUTH,
   PROXY_PATH,
@@ -25,7 +23,8 @@ import {
   sendAndWait,
   sha256,
   visibleText,
-} from './helpers/demo-page.mjs';
+} from './support/demo-page.mjs';
+import { useServers } from './support/servers.mjs';
 
 const TEST_TIMEOUT = 90_000;
 
@@ -69,34 +68,26 @@ const SECRETS = [
   FILE_BYTES.toString('base64').slice(0, 40),
 ];
 
-let server;
-let browser;
-
-before(async () => {
+before(() => {
   assert.ok(
     readFileSync(join(ROOT, 'pkg', 'updox_direct.js')).length > 0,
     'pkg/updox_direct.js is missing: run scripts/build.sh first',
   );
-  server = await startDevServer({ port: 0, quiet: true, env: {} });
-  browser = await launchBrowser();
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const s = useServers({ dev: true, browser: true });
 
-beforeEach(() => server.mock.reset());
+beforeEach(() => s.dev.mock.reset());
 
 /** The messages the mock Updox received (successful sends only). */
 async function received() {
-  return await server.mock.messages();
+  return await s.dev.mock.messages();
 }
 
 // ---- (a) the module loads ---------------------------------------------------------------
 
 test('the wasm module loads and the page says it is ready', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url);
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
   try {
     assert.equal(await page.getAttribute('body', 'data-ready'), 'true');
     assert.equal(await visibleText(page, '#status'), 'Ready');
@@ -114,7 +105,7 @@ test('the wasm module loads and the page says it is ready', { timeout: TEST_TIME
 });
 
 test('when the wasm file cannot be loaded, the page says so and Send stays disabled', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url, {
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url, {
     beforeLoad: (p) => p.route('**/updox_direct_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' })),
   });
   try {
@@ -133,7 +124,7 @@ test('when the wasm file cannot be loaded, the page says so and Send stays disab
 // ---- (b, f, g, i) the whole flow as a patient ------------------------------------------
 
 test('a patient sends a message with an attachment; Updox gets the exact bytes and fields', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries, response } = await openDemoPage(browser, server.url);
+  const { context, page, consoleEntries, response } = await openDemoPage(s.browser, s.dev.url);
   try {
     // The page really runs under the strict CSP (otherwise the CSP checks prove nothing).
     const csp = response.headers()['content-security-policy'] ?? '';
@@ -249,7 +240,7 @@ function moduleIssues(page, message) {
 }
 
 test('invalid input shows the module’s messages next to the fields and keeps Send disabled', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url);
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
   try {
     const c = controls(page);
     const bad = {
@@ -354,7 +345,7 @@ test('invalid input shows the module’s messages next to the fields and keeps S
 // ---- (d) every failure hook of the mock ---------------------------------------------------
 
 test('each Updox failure shows its plain-words error with its code and kind', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url);
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
   try {
     const c = controls(page);
     await fillForm(page, { subject: 'Refill request', textMessage: 'Please refill my prescription.', patient: { patientId: '48213' } });
@@ -413,7 +404,7 @@ test('each Updox failure shows its plain-words error with its code and kind', { 
 // ---- (e) cancel ---------------------------------------------------------------------------
 
 test('Cancel during a slow send shows a cancelled result at once', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url);
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
   try {
     const c = controls(page);
     await fillForm(page, { to: 'slow-3000@direct.example-clinic.org', textMessage: 'Slow one.', patient: { patientId: '48213' } });
@@ -452,7 +443,7 @@ test('Cancel during a slow send shows a cancelled result at once', { timeout: TE
 // ---- keyboard use -------------------------------------------------------------------------
 
 test('the form works from the keyboard with a visible focus', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url);
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
   try {
     const c = controls(page);
     const focusedId = () => page.evaluate(() => document.activeElement?.id);
@@ -507,7 +498,7 @@ test('the form works from the keyboard with a visible focus', { timeout: TEST_TI
 // ---- drag and drop ------------------------------------------------------------------------
 
 test('files dropped on the drop zone are attached and sent byte for byte', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url);
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
   try {
     await fillForm(page, { to: TO, patient: { patientId: '48213' } });
     // A real DataTransfer with a File in it, dropped the way a browser delivers a drag.
@@ -553,7 +544,7 @@ async function axeViolations(page) {
 
 test('axe-core finds no accessibility violations: empty, filled, invalid and after sending', { timeout: TEST_TIMEOUT }, async () => {
   // Only this context bypasses the CSP, so that axe can be injected as a script.
-  const { context, page } = await openDemoPage(browser, server.url, { bypassCSP: true });
+  const { context, page } = await openDemoPage(s.browser, s.dev.url, { bypassCSP: true });
   try {
     assert.deepEqual(await axeViolations(page), [], 'empty form');
 
@@ -581,7 +572,7 @@ test('axe-core finds no accessibility violations: empty, filled, invalid and aft
 // ---- (j) phone width ------------------------------------------------------------------------
 
 test('at 375 px nothing overflows horizontally', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(browser, server.url, {
+  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url, {
     viewport: { width: 375, height: 740 },
   });
   try {

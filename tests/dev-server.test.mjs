@@ -6,7 +6,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, resolveStaticPath, startDevServer } from '../server/dev-server.mjs';
-import { messageBody, postJson, request } from './helpers/http.mjs';
+import { postJson, request } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
 
 let root;
 let dev;
@@ -72,7 +73,7 @@ test('404 for missing files and no directory traversal', async () => {
 });
 
 test('the proxy route forwards to the mock Updox with the server credentials', async () => {
-  const res = await postJson(dev.proxyUrl, { ...messageBody(), auth: { applicationPassword: 'from-browser' } });
+  const res = await postJson(dev.proxyUrl, { ...validMessage(), auth: { applicationPassword: 'from-browser' } });
   assert.equal(res.status, 200);
   const answer = res.json();
   assert.equal(answer.successful, true);

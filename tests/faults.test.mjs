@@ -8,37 +8,23 @@
 //    resend (a reused keep-alive connection dropped before any answer byte, after the proxy
 //    already delivered) and two identical concurrent requests with one key each end with
 //    exactly one message at the mock.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './helpers/browser.mjs';
-import { startFaultServer } from './support/fault-server.mjs';
 import { FAULTS, runFault } from './support/fault-table.mjs';
-import { openModulePage, PROXY_PATH, startModulePage, validMessage } from './support/module-page.mjs';
-import { startDevServer } from '../server/dev-server.mjs';
+import { validMessage } from './support/message.mjs';
+import { PROXY_PATH } from './support/module-page.mjs';
+import { useServers } from './support/servers.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+const file = useServers({ browser: true });
 
 describe('fault table: every call settles correctly', () => {
+  const s = useServers({ browser: () => file.browser, faults: true, modulePage: true, open: true });
   let faults;
-  let pageServer;
   let opened;
   const codes = new Map();
   before(async () => {
-    faults = await startFaultServer();
-    pageServer = await startModulePage();
-    opened = await openModulePage(browser, pageServer.url);
+    ({ faults, opened } = s);
     for (const c of await opened.page.evaluate(() => window.updox.updoxResponseCodes())) codes.set(c.code, c);
-  });
-  after(async () => {
-    await opened?.context.close();
-    await pageServer?.close();
-    await faults?.close();
   });
 
   for (const f of FAULTS) {
@@ -62,18 +48,12 @@ describe('fault table: every call settles correctly', () => {
 });
 
 describe('exactly once through the reference proxy', () => {
+  const s = useServers({ browser: () => file.browser, dev: true, modulePage: 'dev', open: true });
   let dev;
   let pageServer;
   let opened;
-  before(async () => {
-    dev = await startDevServer({ port: 0, quiet: true, env: {} });
-    pageServer = await startModulePage({ upstream: dev.proxyUrl });
-    opened = await openModulePage(browser, pageServer.url);
-  });
-  after(async () => {
-    await opened?.context.close();
-    await pageServer?.close();
-    await dev?.close();
+  before(() => {
+    ({ dev, modulePage: pageServer, opened } = s);
   });
 
   const sent = (subject) => dev.mock.messages().filter((m) => m.body.subject === subject);

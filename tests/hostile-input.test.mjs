@@ -5,37 +5,26 @@
 // list, boolean, value) or an UpdoxError of kind "validation" — never another exception, a
 // wasm trap or a hang — and a valid call must still work after each one. Rejected sends
 // must not make a request.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './helpers/browser.mjs';
-import { startFaultServer } from './support/fault-server.mjs';
 import { runHostileTable } from './support/hostile-table.mjs';
-import { getJson, openModulePage, startModulePage } from './support/module-page.mjs';
+import { getJson } from './support/http.mjs';
+import { useServers } from './support/servers.mjs';
 
 const APIS = ['validatePatientDirectMessage', 'sendPatientDirectMessage', 'encodeAttachment', 'patientSender', 'isValidDirectAddress'];
 
 describe('hostile input through the public API', () => {
-  let browser;
+  const s = useServers({ faults: true, modulePage: true, open: true });
   let faults;
-  let pageServer;
   let opened;
   let outcome;
   let postsBefore;
   let postsAfter;
   before(async () => {
-    browser = await launchBrowser();
-    faults = await startFaultServer();
-    pageServer = await startModulePage();
-    opened = await openModulePage(browser, pageServer.url);
+    ({ faults, opened } = s);
     postsBefore = (await getJson(`${faults.url}/count`)).posts;
     outcome = await runHostileTable(opened.page, { proxyUrl: `${faults.url}/echo` });
     postsAfter = (await getJson(`${faults.url}/count`)).posts;
-  });
-  after(async () => {
-    await opened?.context.close();
-    await pageServer?.close();
-    await faults?.close();
-    await browser?.close();
   });
 
   for (const api of APIS) {

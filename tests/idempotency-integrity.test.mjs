@@ -6,8 +6,9 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { startProxy } from '../server/proxy.mjs';
-import { messageBody, postJson } from './helpers/http.mjs';
-import { hasRedisServer, startRedis } from './helpers/redis.mjs';
+import { postJson } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
+import { hasRedisServer, startRedis } from './support/redis.mjs';
 
 let mock;
 before(async () => {
@@ -16,7 +17,7 @@ before(async () => {
 after(() => mock.close());
 
 const KEY = 'integrity-key-Zq81';
-const BODY = messageBody({
+const BODY = validMessage({
   to: 'dr.wolfenden+cardio@direct.heartclinic.example.org',
   subject: 'Palpitations after Zyrtec',
   textMessage: 'Since Monday my heart races at night, Marguerite',

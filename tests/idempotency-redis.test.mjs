@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { createRedisIdempotencyStore } from '../server/proxy/idempotency-redis.mjs';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { fingerprint, idempotencySecrets, startProxy } from '../server/proxy.mjs';
-import { freePort, messageBody, postJson, sleep } from './helpers/http.mjs';
-import { hasRedisServer, startRedis } from './helpers/redis.mjs';
+import { freePort, postJson, sleep } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
+import { hasRedisServer, startRedis } from './support/redis.mjs';
 
 if (!hasRedisServer()) {
   throw new Error('redis-server not found: run scripts/setup.sh (apt-get install -y redis-server)');
@@ -39,7 +40,7 @@ test('two instances, one key sent to both at once: one message, the same answer 
   try {
     assert.equal((await a.handler.store()).kind, 'redis');
     const key = newKey();
-    const body = messageBody({ to: 'slow-150@direct.example.org' });
+    const body = validMessage({ to: 'slow-150@direct.example.org' });
     const [ra, rb] = await Promise.all([
       postJson(a.routeUrl, body, { 'Idempotency-Key': key }),
       postJson(b.routeUrl, body, { 'Idempotency-Key': key }),
@@ -57,7 +58,7 @@ test('two instances, one key sent to both at once: one message, the same answer 
       assert.equal(again.text, ra.text);
       assert.equal(again.headers['idempotent-replayed'], 'true');
     }
-    const other = await postJson(b.routeUrl, messageBody({ subject: 'changed' }), { 'Idempotency-Key': key });
+    const other = await postJson(b.routeUrl, validMessage({ subject: 'changed' }), { 'Idempotency-Key': key });
     assert.equal(other.status, 422);
     assert.equal(mock.messages().length, 1);
     assert.equal(sendPosts(), 1);
@@ -73,8 +74,8 @@ test('a first attempt that never reached Updox is released across instances', as
   const live = await instance();
   try {
     const key = newKey();
-    assert.equal((await postJson(dead.routeUrl, messageBody(), { 'Idempotency-Key': key })).status, 502);
-    const retry = await postJson(live.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    assert.equal((await postJson(dead.routeUrl, validMessage(), { 'Idempotency-Key': key })).status, 502);
+    const retry = await postJson(live.routeUrl, validMessage(), { 'Idempotency-Key': key });
     assert.equal(retry.status, 200);
     assert.equal(retry.headers['idempotent-replayed'], undefined);
     assert.equal(mock.messages().length, 1);
@@ -86,7 +87,7 @@ test('a first attempt that never reached Updox is released across instances', as
 
 test('an abandoned claim (instance died mid-request): a repeat waits, gets 409 while it lives, is sent once it expired', async () => {
   const key = newKey();
-  const body = messageBody();
+  const body = validMessage();
   const raw = Buffer.from(JSON.stringify(body));
   const secrets = idempotencySecrets('', key);
   // The "dead" instance claimed the key and never completed it.
@@ -121,7 +122,7 @@ test('Redis unavailable at start: 503 for keyed requests, nothing forwarded; rec
   let late;
   try {
     const key = newKey();
-    const res = await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    const res = await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': key });
     assert.equal(res.status, 503);
     assert.equal(res.json().error, 'idempotency_unavailable');
     assert.equal(sendPosts(), 0, 'not forwarded unguarded');
@@ -130,7 +131,7 @@ test('Redis unavailable at start: 503 for keyed requests, nothing forwarded; rec
     let status = 0;
     for (let i = 0; i < 60 && status !== 200; i++) {
       await sleep(50);
-      status = (await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key })).status;
+      status = (await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': key })).status;
     }
     assert.equal(status, 200, 'recovered once Redis is there');
     assert.equal(mock.messages().length, 1);
@@ -145,9 +146,9 @@ test('Redis going away mid-run: 503, then recovery when it returns', async () =>
   const p = await startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: own.url }, ...demo });
   let again;
   try {
-    assert.equal((await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': newKey() })).status, 200);
+    assert.equal((await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': newKey() })).status, 200);
     await own.stop();
-    const down = await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': newKey() });
+    const down = await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': newKey() });
     assert.equal(down.status, 503);
     assert.equal(down.json().error, 'idempotency_unavailable');
     assert.equal(mock.messages().length, 1);
@@ -157,7 +158,7 @@ test('Redis going away mid-run: 503, then recovery when it returns', async () =>
     let status = 0;
     for (let i = 0; i < 60 && status !== 200; i++) {
       await sleep(50);
-      status = (await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key })).status;
+      status = (await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': key })).status;
     }
     assert.equal(status, 200);
     assert.equal(mock.messages().length, 2);
@@ -194,7 +195,7 @@ test('stored answers live for UPDOX_IDEMPOTENCY_TTL_MS under a hashed key', asyn
   await client.connect();
   try {
     const key = newKey();
-    await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': key });
     const redisKey = `updox-direct:idem:${idempotencySecrets('', key).storeKey}`;
     assert.ok(await client.get(redisKey), 'the answer is stored under the hashed key');
     assert.ok(!(await client.keys('*')).some((k) => k.includes(key)), 'keys are hashed');

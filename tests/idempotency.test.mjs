@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createMemoryIdempotencyStore } from '../server/proxy/idempotency-memory.mjs';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { startProxy } from '../server/proxy.mjs';
-import { freePort, messageBody, postJson, postThenDrop, sleep } from './helpers/http.mjs';
+import { freePort, postJson, postThenDrop, sleep } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
 
 let mock;
 let proxy;
@@ -106,7 +107,7 @@ test('store: full means new keys are refused; an unexpired answer is never evict
 
 test('two identical concurrent requests with one key: one message, both get the same answer', async () => {
   const key = newKey();
-  const body = messageBody({ to: 'slow-150@direct.example.org' });
+  const body = validMessage({ to: 'slow-150@direct.example.org' });
   const [a, b] = await Promise.all([
     postJson(proxy.routeUrl, body, { 'Idempotency-Key': key }),
     postJson(proxy.routeUrl, body, { 'Idempotency-Key': key }),
@@ -124,23 +125,23 @@ test('two identical concurrent requests with one key: one message, both get the 
 
 test('a repeat later is answered from memory; without a key every request is sent', async () => {
   const key = newKey();
-  const first = await postJson(proxy.routeUrl, messageBody(), { 'Idempotency-Key': key });
+  const first = await postJson(proxy.routeUrl, validMessage(), { 'Idempotency-Key': key });
   await sleep(20);
-  const again = await postJson(proxy.routeUrl, messageBody(), { 'Idempotency-Key': key });
+  const again = await postJson(proxy.routeUrl, validMessage(), { 'Idempotency-Key': key });
   assert.equal(again.status, first.status);
   assert.equal(again.text, first.text);
   assert.equal(again.headers['idempotent-replayed'], 'true');
   assert.equal(first.headers['idempotent-replayed'], undefined);
   assert.equal(mock.messages().length, 1);
 
-  await postJson(proxy.routeUrl, messageBody());
-  await postJson(proxy.routeUrl, messageBody());
+  await postJson(proxy.routeUrl, validMessage());
+  await postJson(proxy.routeUrl, validMessage());
   assert.equal(mock.messages().length, 3);
 });
 
 test('a failure answer from Updox is remembered too (no second send)', async () => {
   const key = newKey();
-  const body = messageBody({ to: 'fail-4650@direct.example.org' });
+  const body = validMessage({ to: 'fail-4650@direct.example.org' });
   const first = await postJson(proxy.routeUrl, body, { 'Idempotency-Key': key });
   const again = await postJson(proxy.routeUrl, body, { 'Idempotency-Key': key });
   assert.equal(first.json().responseCode, 4650);
@@ -150,7 +151,7 @@ test('a failure answer from Updox is remembered too (no second send)', async () 
 
 test('a connection dropped before the answer, then resent with the same key: one message', async () => {
   const key = newKey();
-  const body = messageBody({ to: 'slow-200@direct.example.org' });
+  const body = validMessage({ to: 'slow-200@direct.example.org' });
   await postThenDrop(proxy.routeUrl, body, { 'Idempotency-Key': key }, 30);
   const resent = await postJson(proxy.routeUrl, body, { 'Idempotency-Key': key });
   assert.equal(resent.status, 200);
@@ -162,9 +163,9 @@ test('a connection dropped before the answer, then resent with the same key: one
 
   // Dropped, and resent only after Updox has answered: still one.
   const key2 = newKey();
-  await postThenDrop(proxy.routeUrl, messageBody({ to: 'slow-50@direct.example.org' }), { 'Idempotency-Key': key2 }, 10);
+  await postThenDrop(proxy.routeUrl, validMessage({ to: 'slow-50@direct.example.org' }), { 'Idempotency-Key': key2 }, 10);
   await sleep(150);
-  const late = await postJson(proxy.routeUrl, messageBody({ to: 'slow-50@direct.example.org' }), { 'Idempotency-Key': key2 });
+  const late = await postJson(proxy.routeUrl, validMessage({ to: 'slow-50@direct.example.org' }), { 'Idempotency-Key': key2 });
   assert.equal(late.headers['idempotent-replayed'], 'true');
   assert.equal(mock.messages().length, 2);
   assert.equal(sendPosts(), 2);
@@ -172,8 +173,8 @@ test('a connection dropped before the answer, then resent with the same key: one
 
 test('the same key with a different body is refused with 422', async () => {
   const key = newKey();
-  assert.equal((await postJson(proxy.routeUrl, messageBody(), { 'Idempotency-Key': key })).status, 200);
-  const other = await postJson(proxy.routeUrl, messageBody({ subject: 'Another subject' }), { 'Idempotency-Key': key });
+  assert.equal((await postJson(proxy.routeUrl, validMessage(), { 'Idempotency-Key': key })).status, 200);
+  const other = await postJson(proxy.routeUrl, validMessage({ subject: 'Another subject' }), { 'Idempotency-Key': key });
   assert.equal(other.status, 422);
   assert.equal(other.json().error, 'idempotency_key_reused');
   assert.equal(mock.messages().length, 1);
@@ -182,7 +183,7 @@ test('the same key with a different body is refused with 422', async () => {
 
 test('malformed keys get 400 and are not forwarded', async () => {
   for (const key of ['has space', 'x'.repeat(256), 'tab\there']) {
-    const res = await postJson(proxy.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    const res = await postJson(proxy.routeUrl, validMessage(), { 'Idempotency-Key': key });
     assert.equal(res.status, 400, JSON.stringify(key));
     assert.equal(res.json().error, 'invalid_idempotency_key');
   }
@@ -195,11 +196,11 @@ test('a first attempt that never reached Updox releases the key, so the retry is
   let late;
   try {
     const key = newKey();
-    const refused = await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    const refused = await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': key });
     assert.equal(refused.status, 502);
     assert.equal(refused.json().error, 'upstream_unreachable');
     late = await startMockUpdox({ port }); // Updox is back
-    const retry = await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    const retry = await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': key });
     assert.equal(retry.status, 200);
     assert.equal(retry.json().successful, true);
     assert.equal(retry.headers['idempotent-replayed'], undefined);
@@ -215,7 +216,7 @@ test('a timeout after Updox got the request is remembered: the retry does not se
   const p = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: m.baseUrl, timeoutMs: 80, quiet: true });
   try {
     const key = newKey();
-    const body = messageBody({ to: 'slow-250@direct.example.org' });
+    const body = validMessage({ to: 'slow-250@direct.example.org' });
     const first = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
     assert.equal(first.status, 504);
     const retry = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
@@ -233,8 +234,8 @@ test('a timeout after Updox got the request is remembered: the retry does not se
 test('a full store answers 503 idempotency_store_full and forwards nothing; large answers are not kept', async () => {
   const p = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: mock.baseUrl, idempotencyMaxEntries: 1, quiet: true });
   try {
-    assert.equal((await postJson(p.routeUrl, messageBody(), { 'Idempotency-Key': newKey() })).status, 200);
-    const busy = await postJson(p.routeUrl, messageBody({ subject: 'second' }), { 'Idempotency-Key': newKey() });
+    assert.equal((await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': newKey() })).status, 200);
+    const busy = await postJson(p.routeUrl, validMessage({ subject: 'second' }), { 'Idempotency-Key': newKey() });
     assert.equal(busy.status, 503);
     assert.equal(busy.json().error, 'idempotency_store_full');
     assert.equal(busy.headers['retry-after'], '1');
@@ -248,9 +249,9 @@ test('a full store answers 503 idempotency_store_full and forwards nothing; larg
   const tiny = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: mock.baseUrl, maxAnswerBytes: 10, quiet: true });
   try {
     const key = newKey();
-    const first = await postJson(tiny.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    const first = await postJson(tiny.routeUrl, validMessage(), { 'Idempotency-Key': key });
     assert.equal(first.json().successful, true, 'the first caller gets the full answer');
-    const again = await postJson(tiny.routeUrl, messageBody(), { 'Idempotency-Key': key });
+    const again = await postJson(tiny.routeUrl, validMessage(), { 'Idempotency-Key': key });
     assert.equal(again.status, 502);
     assert.equal(again.json().error, 'answer_not_replayable');
     assert.equal(mock.messages().length, 1, 'and it is still not sent twice');

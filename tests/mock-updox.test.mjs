@@ -14,7 +14,8 @@ import {
   isLoopbackAddress,
   startMockUpdox,
 } from '../server/mock-updox.mjs';
-import { messageBody, postJson, request, sleep } from './helpers/http.mjs';
+import { postJson, request, sleep } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url); // copies of shared/fixtures
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
@@ -22,7 +23,7 @@ const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 let mock;
 let sendUrl;
 const send = (body, headers) => postJson(sendUrl, body, headers);
-const withAuth = (overrides = {}, auth = DEMO_AUTH) => ({ ...messageBody(overrides), auth: { ...auth } });
+const withAuth = (overrides = {}, auth = DEMO_AUTH) => ({ ...validMessage(overrides), auth: { ...auth } });
 
 before(async () => {
   mock = await startMockUpdox();
@@ -68,7 +69,7 @@ test('each wrong auth field gets its own code and nothing is delivered', async (
     [{ ...DEMO_AUTH, userId: 'nope' }, 4012],
   ];
   for (const [auth, code] of cases) {
-    const body = messageBody();
+    const body = validMessage();
     if (auth) body.auth = auth;
     const res = await send(body);
     assert.equal(res.status, 200, 'Updox answers HTTP 200 even when unauthorized');

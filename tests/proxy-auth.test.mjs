@@ -11,8 +11,9 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { createUpdoxProxy, startProxy } from '../server/proxy.mjs';
 import { resolveConfig, DEMO_RATE_LIMITS, DEFAULT_RATE_LIMITS } from '../server/proxy/config.mjs';
-import { messageBody, postJson } from './helpers/http.mjs';
-import { hasRedisServer, startRedis } from './helpers/redis.mjs';
+import { postJson } from './support/http.mjs';
+import { validDemographics, validMessage } from './support/message.mjs';
+import { hasRedisServer, startRedis } from './support/redis.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!!';
@@ -38,7 +39,7 @@ async function token({ sub = PATIENT, exp = 300, alg = 'HS256', key = encoder.en
 }
 const b64url = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const bearer = (t) => ({ Authorization: `Bearer ${t}` });
-const fromPatient = (id = PATIENT, extra = {}) => messageBody({ from: `patient:${id}`, patientDemographics: undefined, ...extra });
+const fromPatient = (id = PATIENT, extra = {}) => validMessage({ from: `patient:${id}`, patientDemographics: undefined, ...extra });
 
 function assertRefused(res, status, code) {
   assert.equal(res.status, status, res.text);
@@ -162,13 +163,13 @@ test('JWT (JWKS): RS256 and ES256 tokens of the published keys send; other keys 
 test('sender binding: only the signed-in patient can be the sender (403 sender_mismatch, never forwarded)', async () => {
   const p = await startProxy({ ...base(), jwt: { secret: SECRET } });
   const auth = bearer(await token());
-  const demographics = (patientId) => ({ ...messageBody().patientDemographics, patientId });
+  const demographics = (patientId) => ({ ...validDemographics(), patientId });
   try {
     const accepted = [
       fromPatient(),
-      messageBody({ patientDemographics: demographics(PATIENT) }),
-      messageBody({ from: `patient:${PATIENT}`, patientDemographics: demographics(PATIENT) }),
-      messageBody({ from: null, patientDemographics: demographics(PATIENT) }),
+      validMessage({ patientDemographics: demographics(PATIENT) }),
+      validMessage({ from: `patient:${PATIENT}`, patientDemographics: demographics(PATIENT) }),
+      validMessage({ from: null, patientDemographics: demographics(PATIENT) }),
     ];
     for (const body of accepted) assert.equal((await postJson(p.routeUrl, body, auth)).status, 200, JSON.stringify(body));
     assert.equal(mock.messages().length, accepted.length);
@@ -177,13 +178,13 @@ test('sender binding: only the signed-in patient can be the sender (403 sender_m
     const mismatched = {
       'another from': fromPatient('99999'),
       'a look-alike from': fromPatient(`${PATIENT} `),
-      'another demographics patientId': messageBody({ patientDemographics: demographics('99999') }),
-      'from right, demographics wrong': messageBody({ from: `patient:${PATIENT}`, patientDemographics: demographics('99999') }),
-      'from wrong, demographics right': messageBody({ from: 'patient:99999', patientDemographics: demographics(PATIENT) }),
-      'no sender': messageBody({ patientDemographics: undefined }),
-      'a number as patientId': messageBody({ patientDemographics: demographics(Number(PATIENT)) }),
-      'demographics not an object': messageBody({ patientDemographics: 'x' }),
-      'from not a string': messageBody({ from: 48213, patientDemographics: undefined }),
+      'another demographics patientId': validMessage({ patientDemographics: demographics('99999') }),
+      'from right, demographics wrong': validMessage({ from: `patient:${PATIENT}`, patientDemographics: demographics('99999') }),
+      'from wrong, demographics right': validMessage({ from: 'patient:99999', patientDemographics: demographics(PATIENT) }),
+      'no sender': validMessage({ patientDemographics: undefined }),
+      'a number as patientId': validMessage({ patientDemographics: demographics(Number(PATIENT)) }),
+      'demographics not an object': validMessage({ patientDemographics: 'x' }),
+      'from not a string': validMessage({ from: 48213, patientDemographics: undefined }),
     };
     for (const [name, body] of Object.entries(mismatched)) {
       assertRefused(await postJson(p.routeUrl, body, auth), 403, 'sender_mismatch');
@@ -262,8 +263,8 @@ test('demo mode keeps the limiter on, with a high limit; defaults are generous f
   assert.ok(DEFAULT_RATE_LIMITS.send.points >= 60 && DEFAULT_RATE_LIMITS.send.duration <= 3600);
   const p = await startProxy({ ...base(), demo: true, rateLimit: { send: { points: 1, duration: 60 } } });
   try {
-    assert.equal((await postJson(p.routeUrl, messageBody())).status, 200);
-    assertRefused(await postJson(p.routeUrl, messageBody()), 429, 'rate_limited');
+    assert.equal((await postJson(p.routeUrl, validMessage())).status, 200);
+    assertRefused(await postJson(p.routeUrl, validMessage()), 429, 'rate_limited');
     assert.equal(mock.messages().length, 1);
   } finally {
     await p.close();

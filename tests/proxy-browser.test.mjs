@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { startProxy } from '../server/proxy.mjs';
-import { launchBrowser } from './helpers/browser.mjs';
-import { openModulePage, startModulePage, validMessage } from './support/module-page.mjs';
+import { launchBrowser } from './support/browser.mjs';
+import { validMessage } from './support/message.mjs';
+import { openModulePage, startModulePage } from './support/module-page.mjs';
 
 const SECRET = 'browser-test-secret-at-least-32-bytes-long';
-const PATIENT = '34534';
+const PATIENT = '100030'; // the patient of the fixture message
 let browser;
 let mock;
 let pageServer;

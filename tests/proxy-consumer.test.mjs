@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { startMockUpdox } from '../server/mock-updox.mjs';
-import { messageBody, postJson } from './helpers/http.mjs';
+import { postJson } from './support/http.mjs';
+import { validDemographics, validMessage } from './support/message.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PKG = join(ROOT, 'pkg');
@@ -115,7 +116,7 @@ test('Express: the portal session authorizes, the message reaches Updox with the
   const url = await startApp('express-app.mjs', envFor());
   mock.reset();
   const session = { Cookie: 'sid=session-48213' };
-  const body = messageBody({ from: 'patient:48213', patientDemographics: undefined, auth: { applicationPassword: 'from-the-browser' } });
+  const body = validMessage({ from: 'patient:48213', patientDemographics: undefined, auth: { applicationPassword: 'from-the-browser' } });
   const sent = await postJson(url + SEND, body, { ...session, 'Idempotency-Key': 'express-key-1' });
   assert.equal(sent.status, 200, sent.text);
   assert.equal(sent.json().successful, true);
@@ -147,7 +148,7 @@ test('Hono (fetch handler): a JWT signs the patient in, the message reaches Updo
     .setSubject('48213')
     .setExpirationTime('5m')
     .sign(new TextEncoder().encode(JWT_SECRET));
-  const body = messageBody({ patientDemographics: { ...messageBody().patientDemographics, patientId: '48213' } });
+  const body = validMessage({ patientDemographics: { ...validDemographics(), patientId: '48213' } });
   const sent = await postJson(url + SEND, body, { Authorization: `Bearer ${token}`, 'Idempotency-Key': 'hono-key-1' });
   assert.equal(sent.status, 200, sent.text);
   assert.equal(sent.json().successful, true);

@@ -8,7 +8,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { createUpdoxProxy, startProxy } from '../server/proxy.mjs';
-import { messageBody, request, sleep } from './helpers/http.mjs';
+import { request, sleep } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
 
 let mock;
 const mockPosts = () => mock.requests().filter((r) => r.method === 'POST').length;
@@ -49,18 +50,18 @@ test('Host allow-list: by default the listening address and port (and localhost 
   const port = new URL(p.url).port;
   try {
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) {
-      const res = await request(p.routeUrl, { ...json(messageBody()), headers: { 'Content-Type': 'application/json', Host: host } });
+      const res = await request(p.routeUrl, { ...json(validMessage()), headers: { 'Content-Type': 'application/json', Host: host } });
       assert.equal(res.status, 200, host);
     }
     assert.equal(mockPosts(), 3);
     mock.reset();
     for (const host of [`rebind.attacker.example:${port}`, 'rebind.attacker.example', `127.0.0.1:${Number(port) + 1}`, `10.0.0.7:${port}`, `127.0.0.1.attacker.example:${port}`]) {
-      const res = await request(p.routeUrl, { ...json(messageBody()), headers: { 'Content-Type': 'application/json', Host: host } });
+      const res = await request(p.routeUrl, { ...json(validMessage()), headers: { 'Content-Type': 'application/json', Host: host } });
       assert.equal(res.status, 421, JSON.stringify(host));
       assert.equal(res.json().error, 'host_not_allowed');
     }
     // HTTP/1.0 allows leaving Host out: refused too.
-    const body = JSON.stringify(messageBody());
+    const body = JSON.stringify(validMessage());
     const noHost = await new Promise((resolve, reject) => {
       const socket = net.connect(Number(port), '127.0.0.1', () =>
         socket.end(`POST /api/updox/PatientDirectMessageSend HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`),
@@ -80,7 +81,7 @@ test('Host allow-list: by default the listening address and port (and localhost 
 test('Host allow-list: configurable (allowedHosts / UPDOX_PROXY_ALLOWED_HOSTS), and loopback-only for a fetch handler by default', async () => {
   const p = await demo({ env: { UPDOX_PROXY_ALLOWED_HOSTS: 'portal.example.org, api.example.org:8443' } });
   try {
-    const as = (host) => request(p.routeUrl, { ...json(messageBody()), headers: { 'Content-Type': 'application/json', Host: host } });
+    const as = (host) => request(p.routeUrl, { ...json(validMessage()), headers: { 'Content-Type': 'application/json', Host: host } });
     assert.equal((await as('portal.example.org')).status, 200);
     assert.equal((await as('portal.example.org:443')).status, 200, 'a name without a port allows any port');
     assert.equal((await as('api.example.org:8443')).status, 200);
@@ -93,7 +94,7 @@ test('Host allow-list: configurable (allowedHosts / UPDOX_PROXY_ALLOWED_HOSTS), 
   mock.reset();
   const handler = createUpdoxProxy({ baseUrl: mock.baseUrl, auth: DEMO_AUTH, demo: true, quiet: true });
   try {
-    const post = (url) => handler(new Request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(messageBody()) }));
+    const post = (url) => handler(new Request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(validMessage()) }));
     assert.equal((await post('http://127.0.0.1:3000/api/updox/PatientDirectMessageSend')).status, 200);
     const rebound = await post('http://rebind.attacker.example:3000/api/updox/PatientDirectMessageSend');
     assert.equal(rebound.status, 421);
@@ -108,7 +109,7 @@ test('requests without Origin work; allow-listed origins get Access-Control-Allo
   const p = await demo({ corsOrigins: ['https://portal.example'] });
   const off = await demo({ corsOrigins: ['https://portal.example'], corsCredentials: false });
   try {
-    assert.equal((await request(p.routeUrl, json(messageBody()))).status, 200, 'server to server, no Origin');
+    assert.equal((await request(p.routeUrl, json(validMessage()))).status, 200, 'server to server, no Origin');
     const preflight = await request(p.routeUrl, {
       method: 'OPTIONS',
       headers: { Origin: 'https://portal.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' },
@@ -116,14 +117,14 @@ test('requests without Origin work; allow-listed origins get Access-Control-Allo
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers['access-control-allow-credentials'], 'true');
     assert.match(preflight.headers['access-control-allow-headers'].toLowerCase(), /authorization/);
-    const post = await request(p.routeUrl, { ...json(messageBody()), headers: { 'Content-Type': 'application/json', Origin: 'https://portal.example' } });
+    const post = await request(p.routeUrl, { ...json(validMessage()), headers: { 'Content-Type': 'application/json', Origin: 'https://portal.example' } });
     assert.equal(post.status, 200);
     assert.equal(post.headers['access-control-allow-origin'], 'https://portal.example');
     assert.equal(post.headers['access-control-allow-credentials'], 'true');
-    const stranger = await request(p.routeUrl, { ...json(messageBody()), headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' } });
+    const stranger = await request(p.routeUrl, { ...json(validMessage()), headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' } });
     assert.equal(stranger.status, 403);
     assert.equal(stranger.headers['access-control-allow-credentials'], undefined);
-    const without = await request(off.routeUrl, { ...json(messageBody()), headers: { 'Content-Type': 'application/json', Origin: 'https://portal.example' } });
+    const without = await request(off.routeUrl, { ...json(validMessage()), headers: { 'Content-Type': 'application/json', Origin: 'https://portal.example' } });
     assert.equal(without.headers['access-control-allow-credentials'], undefined, 'corsCredentials: false leaves it out');
   } finally {
     await p.close();
@@ -159,7 +160,7 @@ test('413 comes before the body is read: at once for a Content-Length over the l
 test('maxInFlightBytes: a body that would pass the cap gets 503 proxy_busy before it is read, and is never forwarded', async () => {
   const p = await demo({ maxInFlightBytes: 1024 * 1024 });
   try {
-    const big = Buffer.from(JSON.stringify(messageBody({ textMessage: 'x'.repeat(700 * 1024), subject: 'held' })));
+    const big = Buffer.from(JSON.stringify(validMessage({ textMessage: 'x'.repeat(700 * 1024), subject: 'held' })));
     // A: declares 700 KiB and sends half of it, then holds its place.
     let finishA;
     const aDone = rawPost(p.routeUrl, {
@@ -190,7 +191,7 @@ test('maxInFlightBytes: a body that would pass the cap gets 503 proxy_busy befor
     finishA();
     const a = await aDone;
     assert.equal(a.status, 200, a.text);
-    const after = await request(p.routeUrl, json(messageBody({ subject: 'after' })));
+    const after = await request(p.routeUrl, json(validMessage({ subject: 'after' })));
     assert.equal(after.status, 200, 'the cap is given back when a request ends');
     assert.deepEqual(mock.messages().map((m) => m.body.subject), ['held', 'after'], 'the refused ones never reached Updox');
   } finally {

@@ -5,7 +5,8 @@ import test, { before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { startProxy } from '../server/proxy.mjs';
-import { freePort, messageBody, postJson, request } from './helpers/http.mjs';
+import { freePort, postJson, request } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
 
 const SERVER_AUTH = {
   applicationId: 'server-app',
@@ -47,7 +48,7 @@ after(async () => {
 beforeEach(() => mock.reset());
 
 test('strips the auth block a browser sent and adds the server credentials from env', async () => {
-  const body = messageBody({
+  const body = validMessage({
     auth: { applicationId: 'browser-app', applicationPassword: 'browser-secret', accountId: 'b', userId: 'b' },
   });
   const res = await post(body);
@@ -61,7 +62,7 @@ test('strips the auth block a browser sent and adds the server credentials from 
 });
 
 test('a page that sends no auth block gets the server credentials too', async () => {
-  const res = await post(messageBody());
+  const res = await post(validMessage());
   assert.equal(res.json().successful, true);
   assert.deepEqual(mock.messages()[0].body.auth, SERVER_AUTH);
   assert.equal(res.headers['cache-control'], 'no-store');
@@ -71,15 +72,15 @@ test('415 for anything but application/json, and nothing reaches Updox', async (
   const text = await request(proxy.routeUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'text/plain' },
-    body: JSON.stringify(messageBody()),
+    body: JSON.stringify(validMessage()),
   });
   assertJsonError(text, 415, 'unsupported_media_type');
-  const none = await request(proxy.routeUrl, { method: 'POST', body: JSON.stringify(messageBody()) });
+  const none = await request(proxy.routeUrl, { method: 'POST', body: JSON.stringify(validMessage()) });
   assertJsonError(none, 415, 'unsupported_media_type');
   const withCharset = await request(proxy.routeUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(messageBody()),
+    body: JSON.stringify(validMessage()),
   });
   assert.equal(withCharset.status, 200);
   assert.equal(mockPosts(), 1);
@@ -87,7 +88,7 @@ test('415 for anything but application/json, and nothing reaches Updox', async (
 
 test('413 above the default 30 MiB body limit; just under it is forwarded', async () => {
   const limit = 30 * 1024 * 1024;
-  const filler = (n) => JSON.stringify(messageBody({ textMessage: 'x'.repeat(n) }));
+  const filler = (n) => JSON.stringify(validMessage({ textMessage: 'x'.repeat(n) }));
   const overhead = filler(0).length;
   const over = await request(proxy.routeUrl, {
     method: 'POST',
@@ -120,7 +121,7 @@ test('502 with a JSON error when Updox refuses the connection', async () => {
   const port = await freePort();
   const dead = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: `http://127.0.0.1:${port}/api/io`, quiet: true });
   try {
-    const res = await postJson(dead.routeUrl, messageBody());
+    const res = await postJson(dead.routeUrl, validMessage());
     assertJsonError(res, 502, 'upstream_unreachable');
   } finally {
     await dead.close();
@@ -132,7 +133,7 @@ test('504 with a JSON error when Updox does not answer in time', async () => {
   const slow = await startProxy({ env: { ...ENV, UPDOX_UPSTREAM_TIMEOUT_MS: '150' }, demo: true, baseUrl: slowMock.baseUrl, quiet: true });
   try {
     const started = Date.now();
-    const res = await postJson(slow.routeUrl, messageBody({ to: 'slow-1500@direct.example.org' }), {});
+    const res = await postJson(slow.routeUrl, validMessage({ to: 'slow-1500@direct.example.org' }), {});
     assertJsonError(res, 504, 'upstream_timeout');
     assert.ok(Date.now() - started < 1000, 'answered at the timeout, not when Updox did');
   } finally {
@@ -146,13 +147,13 @@ test("Updox's own failures pass through unchanged (status and body)", async () =
   for (const to of ['fail-4650@direct.example.org', 'fail-4010@direct.example.org', 'not-an-address',
     'malformed@direct.example.org', 'inconsistent@direct.example.org', 'http-503@direct.example.org',
     'http-500@direct.example.org', 'empty@direct.example.org']) {
-    const viaProxy = await post(messageBody({ to }));
-    const direct = await postJson(`${mock.baseUrl}/PatientDirectMessageSend`, { ...messageBody({ to }), auth: SERVER_AUTH }, headers);
+    const viaProxy = await post(validMessage({ to }));
+    const direct = await postJson(`${mock.baseUrl}/PatientDirectMessageSend`, { ...validMessage({ to }), auth: SERVER_AUTH }, headers);
     assert.equal(viaProxy.status, direct.status, to);
     assert.equal(viaProxy.text, direct.text, to);
     assert.equal(viaProxy.headers['content-type'], direct.headers['content-type'], to);
   }
-  const reason = (await post(messageBody({ to: 'fail-4650@direct.example.org' }))).json();
+  const reason = (await post(validMessage({ to: 'fail-4650@direct.example.org' }))).json();
   assert.equal(reason.responseCode, 4650);
   assert.equal(typeof reason.reason, 'string');
   assert.equal(mock.messages().length, 0);
@@ -162,7 +163,7 @@ test('same-origin by default: no CORS headers, foreign origins refused', async (
   const foreign = await request(proxy.routeUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' },
-    body: JSON.stringify(messageBody()),
+    body: JSON.stringify(validMessage()),
   });
   assertJsonError(foreign, 403, 'origin_not_allowed');
   assert.equal(foreign.headers['access-control-allow-origin'], undefined);
@@ -177,7 +178,7 @@ test('same-origin by default: no CORS headers, foreign origins refused', async (
   const same = await request(proxy.routeUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Origin: proxy.url },
-    body: JSON.stringify(messageBody()),
+    body: JSON.stringify(validMessage()),
   });
   assert.equal(same.status, 200);
   assert.equal(same.headers['access-control-allow-origin'], undefined);
@@ -208,7 +209,7 @@ test('an explicit CORS allow-list (UPDOX_PROXY_CORS_ORIGINS) opens the route to 
     const post2 = await request(cors.routeUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: 'https://other.example' },
-      body: JSON.stringify(messageBody()),
+      body: JSON.stringify(validMessage()),
     });
     assert.equal(post2.status, 200);
     assert.equal(post2.headers['access-control-allow-origin'], 'https://other.example');
@@ -218,7 +219,7 @@ test('an explicit CORS allow-list (UPDOX_PROXY_CORS_ORIGINS) opens the route to 
     const stranger = await request(cors.routeUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: 'https://portal.example.evil.example' },
-      body: JSON.stringify(messageBody()),
+      body: JSON.stringify(validMessage()),
     });
     assertJsonError(stranger, 403, 'origin_not_allowed');
     assert.equal(stranger.headers['access-control-allow-origin'], undefined);
@@ -240,12 +241,12 @@ test('request logs carry method, path, status, size and duration, and no PHI', a
     password: 'browser-pass-77',
     file: 'pathology-report-zq.pdf',
   };
-  const body = messageBody({
+  const body = validMessage({
     to: phi.to,
     subject: phi.subject,
     textMessage: phi.text,
     attachments: [{ content: Buffer.from('pathology text').toString('base64'), mimeType: 'application/pdf', fileName: phi.file }],
-    patientDemographics: { ...messageBody().patientDemographics, firstName: phi.first, lastName: phi.last, emailAddress: 'zq@mail.example' },
+    patientDemographics: { ...validMessage().patientDemographics, firstName: phi.first, lastName: phi.last, emailAddress: 'zq@mail.example' },
     auth: { applicationPassword: phi.password },
   });
   assert.equal((await post(body, { 'Idempotency-Key': phi.key })).status, 200);

@@ -2,17 +2,17 @@
 // injection, file-name sanitising, no PHI in errors or the console, and a scan of src/ for
 // panics reachable from input. (The demo page under its strict CSP is tested by
 // tests/demo.test.mjs, which records `securitypolicyviolation` events; not repeated here.)
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { launchBrowser } from './helpers/browser.mjs';
-import { startFaultServer } from './support/fault-server.mjs';
 import { FAULTS, runFault } from './support/fault-table.mjs';
-import { getJson, openModulePage, PKG_DIR, PROXY_PATH, ROOT, startModulePage, validMessage } from './support/module-page.mjs';
+import { getJson } from './support/http.mjs';
+import { validMessage } from './support/message.mjs';
+import { PKG_DIR, PROXY_PATH, ROOT } from './support/module-page.mjs';
 import { scanRust, scanRustFile } from './support/rust-scan.mjs';
+import { useServers } from './support/servers.mjs';
 import { DEMO_AUTH as MOCK_AUTH } from '../server/mock-updox.mjs';
-import { startDevServer } from '../server/dev-server.mjs';
 
 const filesUnder = (dir) =>
   readdirSync(dir).flatMap((name) => {
@@ -100,7 +100,7 @@ const phiMessage = (overrides = {}) => ({
 const leaks = (text) => PHI_STRINGS.filter((s) => String(text).includes(s));
 
 describe('in the browser', () => {
-  let browser;
+  const s = useServers({ faults: true, modulePage: true, open: true });
   let faults;
   let pageServer;
   let opened;
@@ -115,10 +115,7 @@ describe('in the browser', () => {
   };
 
   before(async () => {
-    browser = await launchBrowser();
-    faults = await startFaultServer();
-    pageServer = await startModulePage();
-    opened = await openModulePage(browser, pageServer.url);
+    ({ faults, modulePage: pageServer, opened } = s);
     page = opened.page;
     fetchedFromPortal = [];
     // Nothing leaves this machine: portal.example is answered by the test itself.
@@ -129,12 +126,6 @@ describe('in the browser', () => {
       if (r.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
       return route.fulfill({ status: 200, headers: cors, contentType: 'application/json', body: readFileSync(join(ROOT, 'tests/fixtures/updox-sample-response.json'), 'utf8') });
     });
-  });
-  after(async () => {
-    await opened?.context.close();
-    await pageServer?.close();
-    await faults?.close();
-    await browser?.close();
   });
 
   describe('no credentials in the browser by default', () => {
@@ -394,32 +385,17 @@ describe('in the browser', () => {
 
 // ---------------------------------------------------------------------------------------
 describe('the reference proxy strips browser-sent auth', () => {
-  let browser;
-  let dev;
-  let pageServer;
-  let opened;
-  before(async () => {
-    browser = await launchBrowser();
-    dev = await startDevServer({ port: 0, quiet: true, env: {} });
-    pageServer = await startModulePage({ upstream: dev.proxyUrl });
-    opened = await openModulePage(browser, pageServer.url);
-  });
-  after(async () => {
-    await opened?.context.close();
-    await pageServer?.close();
-    await dev?.close();
-    await browser?.close();
-  });
+  const s = useServers({ dev: true, modulePage: 'dev', open: true });
 
   test('Updox receives the server credentials, never the browser ones', async () => {
     const subject = `strip-${Date.now()}`;
     const browserAuth = { applicationId: 'browser-app', applicationPassword: 'browser-secret-pw', accountId: 'browser-acct', userId: 'browser-user' };
-    const r = await opened.page.evaluate(
+    const r = await s.opened.page.evaluate(
       ({ message, options }) => window.settle(window.updox.sendPatientDirectMessage(message, options)),
       { message: validMessage({ subject }), options: { proxyUrl: PROXY_PATH, auth: browserAuth, allowBrowserCredentials: true } },
     );
     assert.ok(r.ok, JSON.stringify(r.error));
-    const [m, ...rest] = dev.mock.messages().filter((x) => x.body.subject === subject);
+    const [m, ...rest] = s.dev.mock.messages().filter((x) => x.body.subject === subject);
     assert.equal(rest.length, 0);
     assert.deepEqual(m.body.auth, { ...MOCK_AUTH });
     assert.equal(JSON.stringify(m).includes('browser-secret-pw'), false);

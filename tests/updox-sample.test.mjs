@@ -1,33 +1,21 @@
 // Updox's own documented sample request goes through the whole chain: the built module
 // validates it, sends it to the reference proxy, which adds the server's credentials and
 // forwards it to the mock Updox; the mock records exactly the sample's fields and bytes.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { startDevServer } from '../server/dev-server.mjs';
 import { DEMO_AUTH } from '../server/mock-updox.mjs';
-import { launchBrowser } from './helpers/browser.mjs';
+import { updoxSampleRequest } from './support/message.mjs';
+import { useServers } from './support/servers.mjs';
 
-const sample = JSON.parse(readFileSync(new URL('./fixtures/updox-sample-request.json', import.meta.url), 'utf8'));
+const sample = updoxSampleRequest();
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startDevServer({ port: 0, quiet: true, env: {} });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const s = useServers({ dev: true, browser: true });
 
 test("Updox's sample request validates, sends through the proxy and arrives intact", async () => {
-  server.mock.reset();
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  s.dev.mock.reset();
+  const page = await s.browser.newPage();
+  await page.goto(s.dev.url);
   const { auth, ...message } = sample;
   assert.ok(auth, 'the sample carries an auth block, which the page must not send');
   const out = await page.evaluate(async (msg) => {
@@ -44,7 +32,7 @@ test("Updox's sample request validates, sends through the proxy and arrives inta
   assert.match(out.result.recipient, /^contact:\d+$/);
   assert.match(out.result.patientDirectAddress, /^ptacct\+\d+@/);
 
-  const [received] = await server.mock.messages();
+  const [received] = await s.dev.mock.messages();
   assert.equal(received.body.to, sample.to);
   assert.equal(received.body.subject, sample.subject);
   assert.equal(received.body.textMessage, sample.textMessage);

@@ -1,11 +1,11 @@
 // Sending from a Web Worker (the documented option for portals that want no encoding work
 // on the main thread): the module runs in a dedicated module worker, with no `window`,
 // encodes a File and sends it through the reference proxy to the mock Updox.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startDevServer } from '../server/dev-server.mjs';
-import { launchBrowser, captureConsole } from './helpers/browser.mjs';
+import { captureConsole } from './support/browser.mjs';
+import { useServers } from './support/servers.mjs';
 
 const WORKER_JS = `
 import init, { sendPatientDirectMessage } from '/pkg/updox_direct.js';
@@ -36,34 +36,23 @@ window.sendFromWorker = (to, bytes) => new Promise((resolve) => {
   worker.postMessage({ to, bytes });
 });`;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startDevServer({ port: 0, quiet: true, env: {} });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const s = useServers({ dev: true, browser: true });
 
 async function openPage() {
-  const page = await browser.newPage();
+  const page = await s.browser.newPage();
   const consoleEntries = captureConsole(page);
   // The test's own page and worker script, served from the dev server's origin.
   const js = (body) => ({ status: 200, contentType: 'text/javascript', body });
   await page.route('**/worker-test.html', (r) => r.fulfill({ status: 200, contentType: 'text/html', body: PAGE_HTML }));
   await page.route('**/worker-test-page.js', (r) => r.fulfill(js(PAGE_JS)));
   await page.route('**/worker-test.js', (r) => r.fulfill(js(WORKER_JS)));
-  await page.goto(`${server.url}worker-test.html`.replace(/([^:])\/\//, '$1/'));
+  await page.goto(`${s.dev.url}worker-test.html`.replace(/([^:])\/\//, '$1/'));
   await page.waitForFunction(() => typeof window.sendFromWorker === 'function');
   return { page, consoleEntries };
 }
 
 test('a module worker encodes and sends a File; the mock receives the exact bytes', async () => {
-  server.mock.reset();
+  s.dev.mock.reset();
   const { page, consoleEntries } = await openPage();
   const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31 + 7) & 0xff));
   const answer = await page.evaluate(
@@ -73,7 +62,7 @@ test('a module worker encodes and sends a File; the mock receives the exact byte
   assert.equal(answer.ok, true, `worker send failed: ${answer.kind}`);
   assert.equal(answer.hasWindow, false);
   assert.deepEqual(answer.phases.sort(), ['done', 'encoding', 'sending']);
-  const messages = await server.mock.messages();
+  const messages = await s.dev.mock.messages();
   assert.equal(messages.length, 1);
   const [attachment] = messages[0].attachments;
   assert.equal(attachment.fileName, 'scan.pdf');

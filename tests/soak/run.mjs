@@ -9,12 +9,11 @@
 //   node tests/soak/run.mjs test-output/soak/browser.json
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { launchBrowser } from '../helpers/browser.mjs';
-import { startFaultServer } from '../support/fault-server.mjs';
+import { launchBrowser } from '../support/browser.mjs';
 import { FAULTS, runFault } from '../support/fault-table.mjs';
 import { runHostileTable } from '../support/hostile-table.mjs';
-import { openModulePage, PROXY_PATH, startModulePage } from '../support/module-page.mjs';
-import { startDevServer } from '../../server/dev-server.mjs';
+import { PROXY_PATH } from '../support/module-page.mjs';
+import { startServers } from '../support/servers.mjs';
 
 const env = process.env;
 const RUNS = Number(env.SOAK_RUNS || 3);
@@ -167,9 +166,9 @@ function verify(run, results, messages) {
 }
 
 async function load(browser) {
-  const dev = await startDevServer({ port: 0, quiet: true, env: {} });
-  const pageServer = await startModulePage({ upstream: dev.proxyUrl });
-  const { context, page, consoleEntries } = await openModulePage(browser, pageServer.url);
+  const servers = await startServers({ browser: () => browser, dev: true, modulePage: 'dev', open: true });
+  const { dev } = servers;
+  const { context, page, consoleEntries } = servers.opened;
   try {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
@@ -212,18 +211,16 @@ async function load(browser) {
     const leaked = consoleEntries.filter((e) => /soak-\d|Soak message/.test(e.text) || e.type === 'pageerror');
     if (leaked.length) fail(`console got message content or errors: ${JSON.stringify(leaked.slice(0, 3))}`);
   } finally {
-    await context.close();
-    await pageServer.close();
-    await dev.close();
+    await servers.close();
   }
 }
 
 // ---- (b) faults and (c) hostile input ----------------------------------------------------
 
 async function faultsAndHostile(browser) {
-  const faults = await startFaultServer();
-  const pageServer = await startModulePage();
-  const { context, page } = await openModulePage(browser, pageServer.url);
+  const servers = await startServers({ browser: () => browser, faults: true, modulePage: true, open: true });
+  const { faults } = servers;
+  const { page } = servers.opened;
   try {
     for (let rep = 1; rep <= FAULT_REPEATS; rep++) {
       const t0 = Date.now();
@@ -249,9 +246,7 @@ async function faultsAndHostile(browser) {
       console.log(`hostile-input table repeat ${rep}: ${rows.length} inputs, ${bad.length} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
-    await context.close();
-    await pageServer.close();
-    await faults.close();
+    await servers.close();
   }
 }
 

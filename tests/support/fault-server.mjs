@@ -22,9 +22,9 @@
 //   GET /posts          every POST so far: [{path, idempotencyKey}] (the last 1000)
 //   GET /closed-port    a loopback port where nothing listens
 import http from 'node:http';
-import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './http.mjs';
 
 const SAMPLE = readFileSync(new URL('../fixtures/updox-sample-response.json', import.meta.url), 'utf8');
 
@@ -40,14 +40,6 @@ function json(res, status, body) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-async function closedPort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 export async function startFaultServer({ port = 0 } = {}) {
@@ -67,7 +59,7 @@ export async function startFaultServer({ port = 0 } = {}) {
       if (path === '/last') return json(res, 200, last ?? {});
       if (path === '/count') return json(res, 200, { posts });
       if (path === '/posts') return json(res, 200, postLog);
-      if (path === '/closed-port') return json(res, 200, { port: await closedPort() });
+      if (path === '/closed-port') return json(res, 200, { port: await freePort() });
       return json(res, 404, { error: 'not_found' });
     }
     posts += 1;

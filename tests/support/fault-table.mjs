@@ -2,7 +2,8 @@
 // with, and a runner that drives one row through the module in a page opened by
 // module-page.mjs against tests/support/fault-server.mjs. Shared by tests/faults.test.mjs
 // and the soak (scripts/soak.sh).
-import { getJson, validMessage } from './module-page.mjs';
+import { getJson } from './http.mjs';
+import { validMessage } from './message.mjs';
 
 /** Extra time a call may take beyond its timeoutMs to settle (page scheduling, teardown). */
 export const SETTLE_MARGIN_MS = 1500;

@@ -3,32 +3,26 @@
 // must end in a typed answer — an issue list, a boolean, a value, or an UpdoxError of kind
 // "validation" — never another exception, a trap or a hang, and the module must keep
 // working for the next valid call. Shared by tests/hostile-input.test.mjs and the soak.
+import { validDemographics, validMessageFrom } from './message.mjs';
 
 /**
  * Runs the whole table in `page`; `proxyUrl` is where the sends that pass validation go
  * (the fault server's /echo). Resolves {rows: [{api, label, problem, ms}], sendsPassed}.
  */
 export async function runHostileTable(page, { proxyUrl }) {
-  return page.evaluate(hostileSuite, { proxyUrl });
+  return page.evaluate(hostileSuite, { proxyUrl, message: validMessageFrom(), demographics: validDemographics() });
 }
 
-// Runs in the page: everything it needs is defined inside.
-async function hostileSuite({ proxyUrl }) {
+// Runs in the page: everything it needs is defined inside or passed in (`message`: a valid
+// message with `from`, `demographics`: valid patient demographics).
+async function hostileSuite({ proxyUrl, message, demographics }) {
   const U = window.updox;
   const rows = [];
   let sendsPassed = 0;
 
   // ---------- value makers (fresh per use: some are stateful or revoked) ----------
-  const validDemographics = () => ({
-    patientId: '34534',
-    firstName: 'Jane',
-    middleName: '',
-    lastName: 'Doe',
-    dateOfBirth: '1990-10-10',
-    gender: 'F',
-    emailAddress: '',
-  });
-  const valid = () => ({ to: 'test@direct.updoxqa.com', subject: 'Subject', textMessage: 'Text', from: 'patient:123' });
+  const validDemographics = () => ({ ...demographics });
+  const valid = () => ({ ...message });
   const throwingGetters = () => {
     const o = {};
     for (const k of ['to', 'subject', 'textMessage', 'from', 'patientDemographics', 'attachments', 'content', 'fileName', 'mimeType', 'name', 'type', 'size', 'length', 'proxyUrl', 'timeoutMs', 'headers', 'signal', 'onProgress', 'limits', 'auth', 'credentials', 'patientId', 'firstName', 'lastName', 'dateOfBirth', 'gender', 'emailAddress', 'middleName', 'maxSubjectChars', 'maxAttachments', 'toString', 'valueOf', 'toJSON']) {

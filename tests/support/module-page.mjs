@@ -1,5 +1,6 @@
-// A loopback page server for driving the built module (pkg/) in headless Chromium, for the
-// fault, hostile-input, security and soak suites.
+// The module page: a loopback server whose page loads the built module (pkg/) and exposes
+// it to tests, for the suites that drive the module in a browser (faults, hostile input,
+// security, worker, soak).
 //
 //   GET  /                 a blank page whose module script loads /pkg/updox_direct.js and
 //                          exposes it as `window.updox` (plus helpers, see HARNESS below)
@@ -16,23 +17,16 @@
 // No CSP on this page (the suites evaluate code in it); the demo page's CSP is tested by
 // tests/demo.test.mjs.
 import http from 'node:http';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureConsole } from '../helpers/browser.mjs';
+import { serveStatic } from '../../server/static-files.mjs';
+import { captureConsole } from './browser.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const PKG_DIR = join(ROOT, 'pkg');
 export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
 
-const TYPES = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.ts': 'text/plain',
-};
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>updox-direct test page</title>
 <script type="module" src="/harness.mjs"></script></head><body></body></html>`;
@@ -76,32 +70,6 @@ window.settle = async (promise) => {
 };
 window.__ready = true;
 `;
-
-function resolveIn(root, rel) {
-  let decoded;
-  try {
-    decoded = decodeURIComponent(rel);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').includes('..')) return null;
-  const file = resolve(root, `.${sep}${decoded}`);
-  return file.startsWith(root + sep) ? file : null;
-}
-
-async function serveFile(res, file) {
-  const info = await stat(file).catch(() => null);
-  if (!info?.isFile()) {
-    res.writeHead(404, { 'Content-Type': 'text/plain' });
-    return res.end('not found');
-  }
-  res.writeHead(200, {
-    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'Content-Length': info.size,
-    'Cache-Control': 'no-store',
-  });
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
-}
 
 /** Forwards a buffered request to `upstream`; resolves {status, headers, body}. */
 function forward(upstream, req, body) {
@@ -150,8 +118,7 @@ export async function startModulePage({ upstream } = {}) {
         return res.end('ok');
       }
       if (req.method === 'GET' && path.startsWith('/pkg/')) {
-        const file = resolveIn(PKG_DIR, path.slice('/pkg/'.length));
-        if (file) return await serveFile(res, file);
+        return await serveStatic(req, res, { root: PKG_DIR, prefix: '/pkg/', headers: NO_STORE }, path);
       }
       if (path === PROXY_PATH && req.method === 'POST' && upstream) {
         front.posts += 1;
@@ -214,28 +181,4 @@ export async function openModulePage(browser, pageUrl) {
   await page.goto(pageUrl + '/', { waitUntil: 'load' });
   await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });
   return { context, page, consoleEntries, requests };
-}
-
-/** A valid message (Updox's sample, without auth), with `to` and optional overrides. */
-export function validMessage(overrides = {}) {
-  return {
-    to: 'test@direct.updoxqa.com',
-    subject: 'Test subject',
-    textMessage: 'Test message',
-    patientDemographics: {
-      patientId: '34534',
-      firstName: 'Jane',
-      middleName: '',
-      lastName: 'Doe',
-      dateOfBirth: '1990-10-10',
-      gender: 'F',
-      emailAddress: '',
-    },
-    ...overrides,
-  };
-}
-
-export async function getJson(url) {
-  const r = await fetch(url);
-  return r.json();
 }

@@ -1,5 +1,6 @@
-// Small HTTP helpers for the server tests (node:http, so tests control every header,
-// including Host and Origin, and can drop a connection on purpose).
+// HTTP from the test process: requests with full control of every header (node:http, so
+// tests can set Host and Origin and drop a connection on purpose), JSON helpers, and the
+// one `freePort` of the toolkit.
 import http from 'node:http';
 import net from 'node:net';
 
@@ -66,22 +67,8 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A valid PatientDirectMessageSend body as the page sends it (no auth block). */
-export function messageBody(overrides = {}) {
-  return {
-    to: 'test@direct.updoxqa.com',
-    subject: 'Test subject',
-    textMessage: 'Test message body',
-    attachments: [],
-    patientDemographics: {
-      patientId: '100030',
-      firstName: 'Jane',
-      middleName: '',
-      lastName: 'Doe',
-      dateOfBirth: '1990-10-10',
-      gender: 'F',
-      emailAddress: '',
-    },
-    ...overrides,
-  };
+/** GETs url with the global fetch and parses its JSON answer. */
+export async function getJson(url) {
+  const r = await fetch(url);
+  return r.json();
 }

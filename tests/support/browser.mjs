@@ -1,4 +1,4 @@
-// Headless Debian Chromium for the Node tests, through playwright-core (no browser
+// Browser launch: headless Debian Chromium for the Node tests, through playwright-core (no browser
 // download is possible here). Flags keep it off the network: this machine refuses
 // everything but loopback.
 import { chromium } from 'playwright-core';
