@@ -6,26 +6,19 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { startProxy } from '../server/proxy.mjs';
-import { launchBrowser } from './support/browser.mjs';
 import { validMessage } from './support/message.mjs';
-import { openModulePage, startModulePage } from './support/module-page.mjs';
+import { openModulePage } from './support/module-page.mjs';
+import { useServers } from './support/servers.mjs';
 
 const SECRET = 'browser-test-secret-at-least-32-bytes-long';
 const PATIENT = '100030'; // the patient of the fixture message
-let browser;
+const servers = useServers({ modulePage: true, browser: true });
 let mock;
-let pageServer;
 
 before(async () => {
-  browser = await launchBrowser();
   mock = await startMockUpdox();
-  pageServer = await startModulePage();
 });
-after(async () => {
-  await browser?.close();
-  await pageServer?.close();
-  await mock?.close();
-});
+after(() => mock?.close());
 beforeEach(() => mock.reset());
 
 /** Sends validMessage() from the page; resolves the page's settle() result. */
@@ -42,10 +35,10 @@ test('a page passes a Bearer token through the module (options.headers.Authoriza
     baseUrl: mock.baseUrl,
     auth: DEMO_AUTH,
     jwt: { secret: SECRET },
-    corsOrigins: [pageServer.url],
+    corsOrigins: [servers.modulePage.url],
     quiet: true,
   });
-  const { context, page } = await openModulePage(browser, pageServer.url);
+  const { context, page } = await openModulePage(servers.browser, servers.modulePage.url);
   try {
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
@@ -74,10 +67,10 @@ test("a cross-origin page sends with the portal's session cookie: CORS allows cr
     baseUrl: mock.baseUrl,
     auth: DEMO_AUTH,
     authorize: (request) => (/(?:^|;\s*)sid=s-34534(?:;|$)/.test(request.headers.get('cookie') ?? '') ? { patientId: PATIENT } : null),
-    corsOrigins: [pageServer.url],
+    corsOrigins: [servers.modulePage.url],
     quiet: true,
   });
-  const { context, page } = await openModulePage(browser, pageServer.url);
+  const { context, page } = await openModulePage(servers.browser, servers.modulePage.url);
   try {
     // Cookies ignore ports: the session cookie of 127.0.0.1 goes to the proxy's port too.
     await context.addCookies([{ name: 'sid', value: 's-34534', domain: '127.0.0.1', path: '/', sameSite: 'Lax' }]);
