@@ -60,6 +60,9 @@ test('npm pack --dry-run lists only what a user needs', async () => {
   // The server side (updox-direct/proxy): exactly the files of server/proxy/.
   const serverSide = readdirSync(join(ROOT, 'server', 'proxy')).filter((f) => /\.(mjs|d\.ts)$/.test(f)).map((f) => `proxy/${f}`).sort();
   assert.deepEqual(files.filter((f) => f.startsWith('proxy/')), serverSide);
+  for (const f of serverSide) {
+    assert.equal(read(PKG, f), read(join(ROOT, 'server'), f), `pkg/${f} is server/${f} as npm start runs it`);
+  }
   assert.deepEqual(
     files.filter((f) => !f.startsWith('snippets/') && !f.startsWith('proxy/')),
     [
