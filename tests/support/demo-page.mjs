@@ -13,12 +13,7 @@ export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'screenshots');
 export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
 
 /** The Updox credentials the dev server's proxy adds (the page never has them). */
-export const DEMO_AUTH = Object.freeze({
-  applicationId: 'demo-app',
-  applicationPassword: 'demo-password',
-  accountId: 'demo-account',
-  userId: 'demo-user',
-});
+export { DEMO_AUTH } from '../../server/mock-updox.mjs';
 
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
