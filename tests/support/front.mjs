@@ -8,8 +8,9 @@
 //   front.route(PROXY_PATH, ({ body }) => ({ forward: forgedBody }));
 //   await page.goto(front.url);  …  front.log → [{method, path, status, headers, body}]
 //
-// The Host header is passed on unchanged, so the target sees the browser's own origin (the
-// reference proxy's same-origin check holds).
+// The target sees the request as if the browser had sent it to the target itself: Host, and
+// an Origin or Referer of the front, name the target (the reference proxy answers only its
+// own host and same-origin pages); the log keeps what the browser sent.
 import http from 'node:http';
 
 /**
@@ -23,6 +24,7 @@ export async function startFront(target) {
   const base = new URL(target);
   const routes = new Map();
   const log = [];
+  let frontOrigin;
   const server = http.createServer(async (req, res) => {
     try {
       const chunks = [];
@@ -39,8 +41,10 @@ export async function startFront(target) {
       }
       if (out && 'forward' in out) body = Buffer.from(out.forward);
       entry.body = body;
-      const headers = { ...req.headers, 'content-length': body.length };
+      const headers = { ...req.headers, host: base.host, 'content-length': body.length };
       delete headers['transfer-encoding'];
+      if (headers.origin === frontOrigin) headers.origin = base.origin;
+      if (headers.referer?.startsWith(`${frontOrigin}/`)) headers.referer = base.origin + headers.referer.slice(frontOrigin.length);
       const up = http.request(
         { host: base.hostname, port: base.port, method: req.method, path: req.url, headers, agent: false },
         (upRes) => {
@@ -58,6 +62,7 @@ export async function startFront(target) {
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  frontOrigin = `http://127.0.0.1:${server.address().port}`;
   return {
     url: `http://127.0.0.1:${server.address().port}/`,
     log,
