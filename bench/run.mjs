@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { launchBrowser } from '../tests/support/browser.mjs';
+import { launchBrowser } from './browser.mjs';
 import { startBenchServer } from './server.mjs';
 
 const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');

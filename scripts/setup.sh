@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent setup, run by `npm start` and `npm test` before anything else: a wasm32 Rust
-# toolchain, wasm-pack, wasm-bindgen-cli (the Cargo.lock version), npm packages, Chromium
-# and ChromeDriver, Redis. Each step says whether it installed something or skipped.
+# toolchain, wasm-pack, wasm-bindgen-cli (the Cargo.lock version), geckodriver, npm
+# packages, the Node.js LTS (when the system Node is older), and the browser engines:
+# Chromium and ChromeDriver, Firefox ESR, WebKitGTK's WebKitWebDriver with Xvfb; Redis.
+# Each step says whether it installed something or skipped.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$UPDOX_ROOT"
@@ -25,11 +27,13 @@ need_root() {
 APT_UPDATED=0
 apt_install() {
   command -v apt-get >/dev/null || fail "apt-get not found; install these by hand: $*"
+  # Another apt (a parallel setup, unattended upgrades) may hold the lock: wait for it.
   if [ "$APT_UPDATED" = 0 ]; then
-    need_root apt-get update -qq
+    need_root apt-get -o DPkg::Lock::Timeout=600 update -qq
     APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive need_root apt-get install -y -qq --no-install-recommends "$@"
+  DEBIAN_FRONTEND=noninteractive need_root apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends "$@"
 }
 
 command -v rustup >/dev/null || fail "rustup not found: install Rust with rustup first"
@@ -119,28 +123,60 @@ setup_wasm_tools() {
   fi
 }
 
-# 3. npm packages (binaryen for wasm-opt, playwright-core, ...), only when the lock changed.
-setup_npm() {
-  local stamp=node_modules/.updox-setup-stamp sum
-  sum=$(sha256sum package-lock.json | awk '{print $1}')
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then
-    say "skip npm ci: node_modules matches package-lock.json"
+# geckodriver (not packaged by Debian) for `wasm-pack test --firefox`, pinned.
+setup_geckodriver() {
+  local have=""
+  [ -x "$UPDOX_GECKODRIVER" ] && have=$("$UPDOX_GECKODRIVER" --version | awk 'NR == 1 {print $2}')
+  if [ "$have" = "$UPDOX_GECKODRIVER_VERSION" ]; then
+    say "skip geckodriver: $have"
   else
-    say "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$sum" >"$stamp"
+    say "cargo install geckodriver $UPDOX_GECKODRIVER_VERSION (takes minutes, once)"
+    env -u RUSTUP_TOOLCHAIN cargo install geckodriver --version "$UPDOX_GECKODRIVER_VERSION" --locked --force
   fi
 }
 
-# 4. Debian's Chromium and ChromeDriver for the browser tests; Redis for the shared
-# idempotency store's tests.
+# 3. npm packages (binaryen for wasm-opt, puppeteer-core, selenium-webdriver, ...), only
+# when the lock changed. `dir` is a folder with a package-lock.json.
+npm_ci_if_changed() {
+  local dir=$1 what=$2 stamp sum
+  stamp=$dir/node_modules/.updox-setup-stamp
+  sum=$(sha256sum "$dir/package-lock.json" | awk '{print $1}')
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ]; then
+    say "skip $what: node_modules matches package-lock.json"
+  else
+    say "$what"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$sum" >"$stamp"
+  fi
+}
+setup_npm() {
+  npm_ci_if_changed . "npm ci"
+}
+
+# The Node.js LTS from the npm registry (scripts/node-lts/package-lock.json), into the
+# project, so that `npm test` also runs the Node-side suites under it.
+setup_node_lts() {
+  if ! updox_wants_node_lts; then
+    say "skip Node.js $UPDOX_NODE_LTS_MAJOR: the system Node is $(node --version) on $(uname -s)-$(uname -m)"
+    return
+  fi
+  npm_ci_if_changed scripts/node-lts "npm ci in scripts/node-lts (Node.js $UPDOX_NODE_LTS_MAJOR LTS)"
+  "$UPDOX_NODE_LTS" --version >/dev/null || fail "scripts/node-lts: node does not run"
+}
+
+# 4. Debian's browser engines for the browser tests: Chromium and ChromeDriver, Firefox
+# ESR, WebKitGTK's WebKitWebDriver (with MiniBrowser) and Xvfb for its display; Redis for
+# the shared idempotency store's tests.
 setup_system_packages() {
   local missing=()
   [ -x "$CHROMIUM_PATH" ] || missing+=(chromium)
   [ -x "$CHROMEDRIVER" ] || missing+=(chromium-driver)
+  [ -x "$FIREFOX_PATH" ] || missing+=(firefox-esr)
+  [ -x "$WEBKIT_DRIVER" ] || missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null || missing+=(xvfb)
   command -v redis-server >/dev/null || missing+=(redis-server)
   if [ ${#missing[@]} -eq 0 ]; then
-    say "skip chromium, chromium-driver, redis-server: present"
+    say "skip chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb, redis-server: present"
   else
     say "apt-get install ${missing[*]}"
     apt_install "${missing[@]}"
@@ -150,6 +186,8 @@ setup_system_packages() {
 setup_wasm_toolchain
 setup_clippy
 setup_wasm_tools
+setup_geckodriver
 setup_npm
+setup_node_lts
 setup_system_packages
 say "ready (Rust toolchain: ${RUSTUP_TOOLCHAIN:-rustup default})"

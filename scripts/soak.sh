@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `npm run soak`: the long, bounded reliability run of issue 5 (loopback only).
 #   1. pkg/ (rebuilt when src/ is newer)
-#   2. browser soak (tests/soak/run.mjs): load through the reference proxy to the mock,
+#   2. burst (tests/soak/burst.mjs): 16 concurrent 27 MB sends against the standalone proxy
+#      in its own process; every one answered, none twice, peak RSS <= 600 MB (from /proc)
+#   3. browser soak (tests/soak/run.mjs): load through the reference proxy to the mock,
 #      the fault table repeated, the hostile-input table repeated
-#   3. fuzz: replay fuzz/regressions/ (cargo test), then each cargo-fuzz target for
+#   4. fuzz: replay fuzz/regressions/ (cargo test), then each cargo-fuzz target for
 #      SOAK_FUZZ_SECONDS (default 60); crashers are copied into fuzz/regressions/<target>/
 # Ends with "sends: N, faults: N, inputs tried: N, fuzz executions: N, lost: N, duplicated: N"
 # and exits non-zero on any failure. Logs: test-output/soak/.
 # Knobs: SOAK_RUNS (3), SOAK_SENDS (200), SOAK_IN_FLIGHT (20), SOAK_FAULT_REPEATS (3),
-# SOAK_HOSTILE_REPEATS (2), SOAK_FUZZ_SECONDS (60), SOAK_SKIP_FUZZ=1, SOAK_SKIP_BROWSER=1.
+# SOAK_HOSTILE_REPEATS (2), SOAK_FUZZ_SECONDS (60), SOAK_SKIP_FUZZ=1, SOAK_SKIP_BROWSER=1,
+# SOAK_SKIP_BURST=1, BURST_SENDS (16), BURST_ATTACHMENT_MIB (20), BURST_MAX_RSS_MB (600).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$UPDOX_ROOT"
@@ -27,7 +30,20 @@ if [ ! -f pkg/updox_direct_bg.wasm ] ||
   bash scripts/build.sh || { echo "soak: build failed"; exit 1; }
 fi
 
-# ---- 2. browser soak -------------------------------------------------------------------
+# ---- 2. the proxy under a burst of large sends -----------------------------------------
+BURST="not run"
+if [ "${SOAK_SKIP_BURST:-}" != 1 ]; then
+  echo "=== burst: large sends against the standalone proxy (tests/soak/burst.mjs)"
+  node tests/soak/burst.mjs "$OUT/burst.json" 2>&1 | tee "$OUT/burst.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || FAILURES+=("burst")
+  if [ -f "$OUT/burst.json" ]; then
+    BURST=$(node -e '
+      const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      console.log(`${s.sends} x ${(s.bodyBytes / 1e6).toFixed(1)} MB, duplicated ${s.duplicated}, lost ${s.lost}, proxy peak RSS ${(s.rss.peakBytes / 1e6).toFixed(0)} MB`);' "$OUT/burst.json")
+  fi
+fi
+
+# ---- 3. browser soak -------------------------------------------------------------------
 SENDS=0 FAULTS=0 INPUTS=0 LOST=0 DUPLICATED=0
 if [ "${SOAK_SKIP_BROWSER:-}" != 1 ]; then
   echo "=== browser soak (load, faults, hostile input)"
@@ -42,7 +58,7 @@ if [ "${SOAK_SKIP_BROWSER:-}" != 1 ]; then
   fi
 fi
 
-# ---- 3. fuzzing ------------------------------------------------------------------------
+# ---- 4. fuzzing ------------------------------------------------------------------------
 EXECS=0
 if [ "${SOAK_SKIP_FUZZ:-}" != 1 ]; then
   echo "=== fuzz: replaying fuzz/regressions/"
@@ -102,5 +118,6 @@ elapsed=$(($(date +%s) - started))
 echo
 [ ${#FAILURES[@]} -eq 0 ] || printf 'soak failure: %s\n' "${FAILURES[@]}"
 echo "soak took ${elapsed}s"
+echo "burst: $BURST"
 echo "sends: $SENDS, faults: $FAULTS, inputs tried: $INPUTS, fuzz executions: $EXECS, lost: $LOST, duplicated: $DUPLICATED"
 [ ${#FAILURES[@]} -eq 0 ]

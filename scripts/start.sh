@@ -7,4 +7,6 @@ cd "$UPDOX_ROOT"
 bash scripts/setup.sh
 echo "start: building pkg/ (release)"
 bash scripts/build.sh
+# Demo mode: the demo page sends without signing in (the proxy prints a warning).
+export UPDOX_PROXY_DEMO="${UPDOX_PROXY_DEMO:-1}"
 exec node server/dev-server.mjs

@@ -2,7 +2,8 @@
 # `npm run test:consumer`: the package as a customer gets it, on its own (npm test runs the
 # same test files with the others): builds pkg/, then tests/package.test.mjs (what npm pack
 # ships, Node/SSR import, docs vs .d.ts) and tests/consumer.test.mjs (Vite + TypeScript app
-# and a CDN-style page in headless Chromium, through the reference proxy to the mock).
+# and a CDN-style page in Chromium, Firefox and WebKit, through the reference proxy to the
+# mock; UPDOX_ENGINES=chromium for one engine).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$UPDOX_ROOT"

@@ -1,17 +1,19 @@
 // `npm start`: one process serving the demo on http://127.0.0.1:${PORT||8080}/
 //   /                                   the static demo page from www/
 //   /pkg/                               the built npm package from pkg/ (wasm-pack output)
-//   /api/updox/PatientDirectMessageSend the reference proxy (server/proxy.mjs), forwarding to
-//                                       UPDOX_BASE_URL, or by default to a mock Updox that
-//                                       this process starts on a free loopback port.
+//   /api/updox/PatientDirectMessageSend the proxy (server/proxy/, the code the package ships as
+//   /api/updox/DirectAddressValidate    updox-direct/proxy), forwarding to UPDOX_BASE_URL, or
+//                                       by default to a mock Updox that this process starts
+//                                       on a free loopback port.
 // HTML gets a strict Content-Security-Policy; everything gets nosniff, no-referrer, no-store.
-// Environment: PORT, HOST, and the proxy's (see proxy.mjs).
+// Environment: PORT, HOST, and the proxy's (see optionsFromEnv in proxy/config.mjs). The
+// proxy runs in demo mode (senders not bound) unless UPDOX_PROXY_DEMO=0 or a JWT setting.
 import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startMockUpdox } from './mock-updox.mjs';
-import { createProxy } from './proxy.mjs';
+import { DEMO_AUTH, startMockUpdox } from './mock-updox.mjs';
+import { createUpdoxProxy, optionsFromEnv } from './proxy/index.mjs';
 import { CONTENT_TYPES, resolveStaticPath, sendText, serveStatic } from './static-files.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -36,7 +38,15 @@ export { CONTENT_TYPES, resolveStaticPath };
  * UPDOX_BASE_URL is set), the proxy and the static server. Resolves {url, proxyUrl,
  * mockUrl, mockInspectUrl, mock: {messages(), requests(), reset()}, server, close()}.
  */
-export async function startDevServer({ port = 0, host = '127.0.0.1', env = process.env, quiet = false, root = ROOT } = {}) {
+export async function startDevServer({
+  port = 0,
+  host = '127.0.0.1',
+  env = process.env,
+  quiet = false,
+  root = ROOT,
+  demo = env.UPDOX_PROXY_DEMO !== '0',
+  proxyOptions = {},
+} = {}) {
   const say = quiet ? () => {} : (line) => console.log(line);
   const wwwDir = join(root, 'www');
   const pkgDir = join(root, 'pkg');
@@ -49,11 +59,24 @@ export async function startDevServer({ port = 0, host = '127.0.0.1', env = proce
     accountId: env.UPDOX_ACCOUNT_ID || undefined,
     userId: env.UPDOX_USER_ID || undefined,
   });
-  const baseUrl = env.UPDOX_BASE_URL || mock.baseUrl;
-  const proxy = createProxy({ env, baseUrl, quiet });
+  const fromEnv = optionsFromEnv(env);
+  let proxy;
+  try {
+    proxy = createUpdoxProxy({
+      ...fromEnv,
+      baseUrl: env.UPDOX_BASE_URL || mock.baseUrl,
+      auth: fromEnv.auth ?? DEMO_AUTH,
+      demo,
+      quiet,
+      ...proxyOptions,
+    });
+  } catch (err) {
+    await mock.close();
+    throw err;
+  }
 
-  const server = http.createServer((req, res) => {
-    if (proxy(req, res)) return;
+  const server = http.createServer((req, res) => proxy.node(req, res, () => serveSite(req, res)));
+  function serveSite(req, res) {
     let pathname;
     try {
       pathname = new URL(req.url, 'http://dev.invalid').pathname;
@@ -66,7 +89,7 @@ export async function startDevServer({ port = 0, host = '127.0.0.1', env = proce
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n', COMMON_HEADERS);
       else res.destroy();
     });
-  });
+  }
 
   try {
     await new Promise((resolvePromise, reject) => {
@@ -79,10 +102,12 @@ export async function startDevServer({ port = 0, host = '127.0.0.1', env = proce
     throw err;
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}/`;
-  const proxyUrl = new URL(proxy.path, url).href;
+  const proxyUrl = new URL(proxy.paths.send, url).href;
+  const validateUrl = new URL(proxy.paths.validate, url).href;
 
   say(`updox-direct demo: ${url}`);
-  say(`  proxy:           ${proxyUrl} -> ${env.UPDOX_BASE_URL ? proxy.target : 'mock Updox'}`);
+  say(`  proxy:           ${proxyUrl} -> ${env.UPDOX_BASE_URL ? proxy.targets.send : 'mock Updox'}`);
+  say(`                   ${validateUrl} -> ${env.UPDOX_BASE_URL ? proxy.targets.validate : 'mock Updox'}`);
   say(`  mock Updox:      ${mock.baseUrl}/PatientDirectMessageSend`);
   say(`  mock inspection: ${mock.inspectUrl}`);
   if (env.UPDOX_BASE_URL && !env.UPDOX_APPLICATION_PASSWORD) {
@@ -96,9 +121,11 @@ export async function startDevServer({ port = 0, host = '127.0.0.1', env = proce
   return {
     url,
     proxyUrl,
+    validateUrl,
+    proxy,
     mockUrl: mock.baseUrl,
     mockInspectUrl: mock.inspectUrl,
-    mock: { messages: mock.messages, requests: mock.requests, reset: mock.reset },
+    mock: { messages: mock.messages, lookups: mock.lookups, requests: mock.requests, reset: mock.reset },
     server,
     close() {
       closing ??= (async () => {

@@ -1,7 +1,13 @@
-// Mock Updox: `POST /api/io/PatientDirectMessageSend`, answered the way Updox documents it
-// (HTTP 200 and a JSON envelope `{successful, responseCode, responseMessage, ...}`), for the
-// demo, the tests and the benchmark. Plain node:http, no framework, loopback only.
+// Mock Updox: `POST /api/io/PatientDirectMessageSend` and `POST /api/io/DirectAddressValidate`,
+// answered the way Updox documents them (HTTP 200 and a JSON envelope `{successful,
+// responseCode, responseMessage, ...}`), for the demo, the tests and the benchmark. Plain
+// node:http, no framework, loopback only. Any other path is 404.
 //
+// DirectAddressValidate: the same auth checks, then 4060 without a string `recipient`, 4640
+// for one that is not a Direct address, then the failure hooks below; otherwise
+// `validDirectAddress: true`, or false for local parts starting `untrusted-`.
+//
+// PatientDirectMessageSend:
 // Checks, in this order (first failure wins):
 //   4000  body is not a JSON object
 //   4010  auth.applicationId / auth.applicationPassword wrong or missing
@@ -22,18 +28,24 @@
 //   inconsistent-false@…  successful:false but responseCode 2000
 //   http-NNN@…         HTTP status NNN (100 < NNN < 600) with a small HTML page
 //
-// Only successful sends (including slow-MS ones) are recorded as messages; a slow send is
-// recorded even if the caller went away meanwhile (Updox would have sent it).
+// Only successful sends (including slow-MS ones) are recorded as messages (with the SHA-256
+// and length of the body as received); a slow send is recorded even if the caller went away
+// meanwhile (Updox would have sent it). Every DirectAddressValidate is recorded as a lookup.
 //
 // Inspection (loopback clients with a loopback Host header only; others get 404):
 //   GET    /__mock/messages   JSON array of recorded messages (parsed body with auth,
 //                             Idempotency-Key header, decoded attachments: fileName,
 //                             mimeType, size, sha256 hex, content as canonical base64)
-//   DELETE /__mock/messages   forget messages and request counts
+//   DELETE /__mock/messages   forget messages, lookups and request counts
+//   GET    /__mock/lookups    JSON array of DirectAddressValidate bodies received (with auth)
 //   GET    /__mock/requests   {count, requests: [{method, path, status}]} of every other
 //                             request received (inspection requests are not counted)
 import http from 'node:http';
 import { createHash } from 'node:crypto';
+import { isValidDirectAddress } from './proxy/direct-address.mjs';
+import { isLoopbackAddress } from './proxy/hosts.mjs';
+
+export { isLoopbackAddress, isValidDirectAddress };
 
 export const DEMO_AUTH = Object.freeze({
   applicationId: 'demo-app',
@@ -76,16 +88,10 @@ export const FAILURE_HOOKS = Object.freeze([
   { localPart: 'inconsistent', effect: 'successful:true with responseCode 4060' },
   { localPart: 'inconsistent-false', effect: 'successful:false with responseCode 2000' },
   { localPart: 'http-NNN', effect: 'HTTP status NNN with an HTML page' },
+  { localPart: 'untrusted-…', effect: 'DirectAddressValidate only: validDirectAddress false' },
 ]);
 
 export const HOOK_REASON_4650 = 'Simulated: the recipient HISP rejected the message';
-
-/** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
-export function isLoopbackAddress(address) {
-  if (typeof address !== 'string') return false;
-  const a = address.toLowerCase().replace(/^::ffff:/, '');
-  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
-}
 
 /** True when the Host header names loopback (guards the inspection route from DNS rebinding). */
 export function isLoopbackHost(host) {
@@ -99,27 +105,22 @@ export function isInspectionAllowed(req) {
   return isLoopbackAddress(req.socket?.remoteAddress) && isLoopbackHost(req.headers?.host);
 }
 
-const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
-const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
-/** Direct address syntax: dot-atom local part, DNS domain of 2+ LDH labels, <= 254 chars. */
-export function isValidDirectAddress(address) {
-  if (typeof address !== 'string' || address.length > 254) return false;
-  const at = address.lastIndexOf('@');
-  if (at <= 0 || at === address.length - 1) return false;
-  const local = address.slice(0, at);
-  const domain = address.slice(at + 1);
-  if (local.length > 64 || !local.split('.').every((atom) => ATEXT.test(atom))) return false;
-  const labels = domain.split('.');
-  return labels.length >= 2 && labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels.at(-1));
-}
-
 /** Decodes base64 that may contain whitespace; null when it is not valid base64. */
 export function decodeBase64(text) {
   if (typeof text !== 'string') return null;
   const clean = text.replace(/[ \t\r\n]+/g, '');
   if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return null;
   return Buffer.from(clean, 'base64');
+}
+
+/** The body as a JSON object, or null. */
+function jsonObject(raw) {
+  try {
+    const body = JSON.parse(raw.toString('utf8'));
+    return body && typeof body === 'object' && !Array.isArray(body) ? body : null;
+  } catch {
+    return null;
+  }
 }
 
 const envelope = (code, extra = {}) => ({
@@ -132,7 +133,7 @@ const envelope = (code, extra = {}) => ({
 /**
  * Builds the mock. Options: applicationId, applicationPassword, accountId, userId (demo
  * defaults), maxAttachmentBytes (30 MiB decoded), maxBodyBytes (64 MiB raw), basePath
- * ('/api/io'), firstMessageId, firstContactId.
+ * ('/api/io'), firstMessageId, firstContactId, lean (keep no attachment content).
  */
 export function createMockUpdox(options = {}) {
   const auth = {
@@ -144,10 +145,13 @@ export function createMockUpdox(options = {}) {
   const maxAttachmentBytes = options.maxAttachmentBytes ?? 30 * MiB;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * MiB;
   const sendPath = `${options.basePath ?? '/api/io'}/PatientDirectMessageSend`;
+  const validatePath = `${options.basePath ?? '/api/io'}/DirectAddressValidate`;
   const firstMessageId = options.firstMessageId ?? 249600;
   const firstContactId = options.firstContactId ?? 227161;
+  const lean = Boolean(options.lean);
 
   let messages = [];
+  let lookups = [];
   let requests = [];
   let nextMessageId = firstMessageId;
   let nextContactId = firstContactId;
@@ -179,18 +183,23 @@ export function createMockUpdox(options = {}) {
 
   function reset() {
     messages = [];
+    lookups = [];
     requests = [];
+  }
+
+  /** The auth block's failure code, or null when the credentials are right. */
+  function authFailure(a) {
+    if (!a || typeof a !== 'object') return 4010;
+    if (a.applicationId !== auth.applicationId || a.applicationPassword !== auth.applicationPassword) return 4010;
+    if (a.accountId !== auth.accountId) return 4011;
+    if (a.userId !== auth.userId) return 4012;
+    return null;
   }
 
   /** Validates the parsed body; returns {code, message?} for a failure or {attachments}. */
   function check(body) {
-    const a = body.auth;
-    if (!a || typeof a !== 'object') return { code: 4010 };
-    if (a.applicationId !== auth.applicationId || a.applicationPassword !== auth.applicationPassword) {
-      return { code: 4010 };
-    }
-    if (a.accountId !== auth.accountId) return { code: 4011 };
-    if (a.userId !== auth.userId) return { code: 4012 };
+    const denied = authFailure(body.auth);
+    if (denied) return { code: denied };
     if (typeof body.to !== 'string') return { code: 4060, message: 'to: required' };
     if (body.from !== undefined && body.from !== null) {
       if (typeof body.from !== 'string' || !/^patient:\S+$/.test(body.from)) {
@@ -230,7 +239,7 @@ export function createMockUpdox(options = {}) {
     res.end(data);
   }
 
-  function record(body, req, attachments) {
+  function record(body, req, attachments, raw) {
     const patientKey = body.from || `demographics:${body.patientDemographics?.patientId ?? ''}`;
     const answer = envelope(2000, {
       recipient: `contact:${idFor(contactIds, body.to.toLowerCase())}`,
@@ -244,43 +253,71 @@ export function createMockUpdox(options = {}) {
       messageId: answer.messageId,
       receivedAt: new Date().toISOString(),
       idempotencyKey: req.headers['idempotency-key'] ?? null,
-      body,
-      attachments,
+      bodySha256: createHash('sha256').update(raw).digest('hex'),
+      bodyBytes: raw.length,
+      // lean: no attachment content is kept (a load test's 27 MB bodies), only their digests.
+      body: lean ? { ...body, attachments: undefined } : body,
+      attachments: lean ? attachments.map(({ content: _content, ...rest }) => rest) : attachments,
       response: answer,
     });
     return answer;
   }
 
   async function answerSend(req, res, raw) {
-    let body;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      body = null;
-    }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return send(res, 200, envelope(4000));
+    const body = jsonObject(raw);
+    if (!body) return send(res, 200, envelope(4000));
     const verdict = check(body);
     if (verdict.code) {
       const extra = verdict.message ? { responseMessage: `${RESPONSE_MESSAGES[verdict.code]}: ${verdict.message}` } : {};
       return send(res, 200, envelope(verdict.code, extra));
     }
-    const local = body.to.slice(0, body.to.lastIndexOf('@')).toLowerCase();
+    if (await hook(res, body.to)) return;
+    const answer = record(body, req, verdict.attachments, raw);
+    if (!res.destroyed) send(res, 200, answer);
+  }
+
+  /**
+   * The failure hooks of the address's local part: answers (and returns true) for the
+   * failing ones; waits for slow-MS (and returns false, the caller answers).
+   */
+  async function hook(res, address) {
+    const local = address.slice(0, address.lastIndexOf('@')).toLowerCase();
     let m;
     if ((m = /^fail-(\d{4})$/.exec(local))) {
       const code = Number(m[1]);
-      return send(res, 200, envelope(code, code === 4650 ? { reason: HOOK_REASON_4650 } : {}));
+      send(res, 200, envelope(code, code === 4650 ? { reason: HOOK_REASON_4650 } : {}));
+      return true;
     }
     if ((m = /^http-(\d{3})$/.exec(local)) && Number(m[1]) > 100 && Number(m[1]) < 600) {
-      return send(res, Number(m[1]), '<!doctype html><title>Error</title><h1>Simulated error</h1>', 'text/html');
+      send(res, Number(m[1]), '<!doctype html><title>Error</title><h1>Simulated error</h1>', 'text/html');
+      return true;
     }
-    if (local === 'malformed') return send(res, 200, '<html>this is not JSON</html>');
-    if (local === 'empty') return send(res, 200, '');
-    if (local === 'truncated') return send(res, 200, '{"successful":true,"responseCode":20');
-    if (local === 'inconsistent') return send(res, 200, { ...envelope(4060), successful: true });
-    if (local === 'inconsistent-false') return send(res, 200, { ...envelope(2000), successful: false });
+    const fixed = {
+      malformed: '<html>this is not JSON</html>',
+      empty: '',
+      truncated: '{"successful":true,"responseCode":20',
+      inconsistent: { ...envelope(4060), successful: true },
+      'inconsistent-false': { ...envelope(2000), successful: false },
+    };
+    if (Object.hasOwn(fixed, local)) {
+      send(res, 200, fixed[local]);
+      return true;
+    }
     if ((m = /^slow-(\d{1,6})$/.exec(local))) await sleep(Math.min(Number(m[1]), 120000));
-    const answer = record(body, req, verdict.attachments);
-    if (!res.destroyed) send(res, 200, answer);
+    return false;
+  }
+
+  async function answerValidate(req, res, raw) {
+    const body = jsonObject(raw);
+    if (!body) return send(res, 200, envelope(4000));
+    lookups.push({ receivedAt: new Date().toISOString(), body });
+    const denied = authFailure(body.auth);
+    if (denied) return send(res, 200, envelope(denied));
+    if (typeof body.recipient !== 'string') return send(res, 200, envelope(4060, { responseMessage: 'Request validation error: recipient: required' }));
+    if (!isValidDirectAddress(body.recipient)) return send(res, 200, envelope(4640));
+    if (await hook(res, body.recipient)) return;
+    const trusted = !/^untrusted-/i.test(body.recipient.slice(0, body.recipient.lastIndexOf('@')));
+    if (!res.destroyed) send(res, 200, envelope(2000, { validDirectAddress: trusted }));
   }
 
   function readBody(req) {
@@ -305,6 +342,7 @@ export function createMockUpdox(options = {}) {
         reset();
         return send(res, 200, { reset: true });
       }
+      if (path === '/__mock/lookups' && req.method === 'GET') return send(res, 200, lookups);
       if (path === '/__mock/requests' && req.method === 'GET') {
         return send(res, 200, { count: requests.length, requests });
       }
@@ -315,7 +353,7 @@ export function createMockUpdox(options = {}) {
     res.on('finish', () => {
       entry.status = res.statusCode;
     });
-    if (path !== sendPath) {
+    if (path !== sendPath && path !== validatePath) {
       req.resume();
       return send(res, 404, { error: 'not_found' });
     }
@@ -327,7 +365,8 @@ export function createMockUpdox(options = {}) {
     try {
       const raw = await readBody(req);
       if (raw === null) return send(res, 200, envelope(4020));
-      await answerSend(req, res, raw);
+      if (path === validatePath) await answerValidate(req, res, raw);
+      else await answerSend(req, res, raw);
     } catch {
       if (!res.headersSent && !res.destroyed) send(res, 200, envelope(5000));
     }
@@ -336,10 +375,11 @@ export function createMockUpdox(options = {}) {
   return {
     handler,
     messages: () => structuredClone(messages),
+    lookups: () => structuredClone(lookups),
     requests: () => structuredClone(requests),
     reset,
     close,
-    options: { ...auth, maxAttachmentBytes, sendPath },
+    options: { ...auth, maxAttachmentBytes, sendPath, validatePath },
   };
 }
 
@@ -361,6 +401,7 @@ export async function startMockUpdox({ port = 0, host = '127.0.0.1', ...options 
     inspectUrl: `${url}/__mock/messages`,
     server,
     messages: mock.messages,
+    lookups: mock.lookups,
     requests: mock.requests,
     reset: mock.reset,
     close: () =>

@@ -1,14 +1,14 @@
 // The package as a customer gets it: `npm pack` of pkg/, installed by name into a small
 // Vite + TypeScript app (tests/consumer/), type-checked with `tsc --strict`, built with
 // `vite build`, served on loopback with the reference proxy and the mock Updox, and run in
-// headless Chromium. Also the CDN-style path: the unpacked tarball served as static files
+// each browser engine. Also the CDN-style path: the unpacked tarball served as static files
 // and imported from a plain <script type="module">. Needs pkg/ (bash scripts/build.sh).
 //
 //   node --test --test-concurrency=1 --test-reporter=spec tests/consumer.test.mjs
 //
 // vite and typescript are devDependencies of the repository; the temporary app gets only
 // the tarball installed and runs the repository's node_modules/.bin/{tsc,vite}.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,7 +16,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureConsole } from './support/browser.mjs';
+import { selectedEngines } from './support/engines.mjs';
+import { startFront } from './support/front.mjs';
 import { useServers } from './support/servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -76,9 +77,6 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-// The loopback server: the site, the reference proxy and the mock Updox (env {}: the proxy
-// talks to the mock with its demo credentials, whatever the shell has).
-const servers = useServers({ dev: { root: site }, browser: true });
 
 test('the tarball installs into the app by name', () => {
   const installed = JSON.parse(readFileSync(join(app, 'node_modules', 'updox-direct', 'package.json'), 'utf8'));
@@ -130,30 +128,33 @@ test('vite build bundles the glue and emits the wasm as an asset', { timeout: TE
   cpSync(join(app, 'cdn'), join(site, 'www', 'cdn'), { recursive: true });
 });
 
+for (const engineName of selectedEngines()) describe(engineName, () => {
+// The loopback server (the site, the reference proxy and the mock Updox; env {}: the proxy
+// talks to the mock with its demo credentials, whatever the shell has) behind a front that
+// records what the browser fetched.
+const servers = useServers({ dev: { root: site }, front: true, engine: engineName });
+
 /** The loopback server, its mock Updox reset, once the site is built. */
 async function serve() {
   assert.ok(existsSync(join(site, 'www', 'index.html')), 'the vite build did not run');
   servers.dev.mock.reset();
-  return servers.dev;
+  return servers.front;
 }
 
-/** Opens `path`, waits for the page to finish, returns {outcome, logs, csp}. */
+/** Opens `path`, waits for the page to finish, returns {outcome, logs, wasmTypes, csp}. */
 async function runPage(path) {
-  const { url } = await serve();
-  const page = await servers.browser.newPage();
+  const { url, log } = await serve();
+  const mark = log.length;
+  const page = await servers.engine.newPage(new URL(path, url).href);
   try {
-    const logs = captureConsole(page);
-    const wasmTypes = [];
-    const failed = [];
-    page.on('response', (res) => {
-      if (res.url().endsWith('.wasm')) wasmTypes.push(res.headers()['content-type']);
-      if (res.status() >= 400) failed.push(`${res.status()} ${new URL(res.url()).pathname}`);
-    });
-    const response = await page.goto(new URL(path, url).href);
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 30_000 });
-    const outcome = JSON.parse(await page.locator('#result').textContent());
+    await page.waitFor(() => document.body.dataset.state !== 'loading', { timeout: 30_000 });
+    const outcome = JSON.parse(await page.evaluate(() => document.getElementById('result').textContent));
+    const fetched = log.slice(mark);
+    const failed = fetched.filter((r) => r.status >= 400).map((r) => `${r.status} ${r.path}`);
     assert.deepEqual(failed, [], 'requests failed');
-    return { outcome, logs, wasmTypes, csp: response.headers()['content-security-policy'] ?? '' };
+    const wasmTypes = fetched.filter((r) => r.path.endsWith('.wasm')).map((r) => r.responseHeaders?.['content-type']);
+    const csp = fetched.find((r) => r.path === new URL(path, url).pathname)?.responseHeaders?.['content-security-policy'] ?? '';
+    return { outcome, logs: await page.consoleEntries(), wasmTypes, csp };
   } finally {
     await page.close();
   }
@@ -233,7 +234,8 @@ test('vite dev serves the package and loads its wasm without configuration', { t
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const page = await servers.browser.newPage();
+  let page;
+  let front;
   try {
     let printed = '';
     const url = await new Promise((resolve, reject) => {
@@ -250,20 +252,21 @@ test('vite dev serves the package and loads its wasm without configuration', { t
       vite.stderr.on('data', read);
       vite.once('exit', (code) => reject(new Error(`vite dev exited (${code}):\n${printed}`)));
     });
-    const wasm = [];
-    page.on('response', (res) => {
-      if (res.url().endsWith('.wasm')) wasm.push(`${res.status()} ${res.headers()['content-type']}`);
-    });
-    await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 30_000 });
-    const outcome = JSON.parse(await page.locator('#result').textContent());
+    // A front records what the browser fetched from vite.
+    front = await startFront(url);
+    page = await servers.engine.newPage(front.url);
+    await page.waitFor(() => document.body.dataset.state !== 'loading', { timeout: 30_000 });
+    const outcome = JSON.parse(await page.evaluate(() => document.getElementById('result').textContent));
+    const wasm = front.log.filter((r) => r.path.endsWith('.wasm')).map((r) => `${r.status} ${r.responseHeaders?.['content-type']}`);
     assert.deepEqual(wasm, ['200 application/wasm']);
     // The wasm ran (validation answered); the send itself fails: vite dev has no proxy.
     assert.deepEqual(outcome.checks?.validIssues, [], JSON.stringify(outcome));
     assert.equal(outcome.checks.rejectedWithUpdoxError, true);
     assert.equal(outcome.error?.kind, 'http');
   } finally {
-    await page.close();
+    await page?.close();
+    await front?.close();
     vite.kill();
   }
+});
 });

@@ -1,10 +1,12 @@
-// The demo page (www/) end to end: headless Chromium (playwright-core) drives the page served
-// by the dev server, which proxies to the mock Updox. Needs pkg/ (scripts/build.sh).
+// The demo page (www/) end to end, in each engine it is tested in: the page is served by the
+// dev server (through a front that records what left the browser), which proxies to the
+// mock Updox. Needs pkg/ (scripts/build.sh).
 //
 //   node --test --test-concurrency=1 --test-reporter=spec tests/demo.test.mjs
+//   UPDOX_ENGINES=webkit node --test tests/demo.test.mjs      (one engine)
 //
 // Nothing here prints message content: assertion messages name fields, never values.
-import { before, beforeEach, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,16 +16,28 @@ import {
   PROXY_PATH,
   ROOT,
   assertCleanConsole,
+  attachFiles,
+  attribute,
   controls,
+  count,
   cspViolations,
   fillForm,
+  focusedId,
+  inputValue,
+  isChecked,
+  isDisabled,
   openDemoPage,
+  removeButton,
   screenshot,
   scrollWidth,
   sendAndWait,
   sha256,
+  textContent,
   visibleText,
+  waitForSelector,
 } from './support/demo-page.mjs';
+import { selectedEngines } from './support/engines.mjs';
+import { request } from './support/http.mjs';
 import { useServers } from './support/servers.mjs';
 
 const TEST_TIMEOUT = 90_000;
@@ -68,6 +82,32 @@ const SECRETS = [
   FILE_BYTES.toString('base64').slice(0, 40),
 ];
 
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page; returns the violations as "rule: targets" lines. */
+async function axeViolations(page) {
+  // Evaluated scripts are not subject to the page's CSP: axe runs under the strict policy.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const { violations } = await window.axe.run(document);
+    return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+/** What the module says about `message` (asked in the page, where it is loaded). */
+function moduleIssues(page, message) {
+  return page.evaluate(async (msg) => {
+    const m = await import('/pkg/updox_direct.js');
+    return m.validatePatientDirectMessage(msg).map(({ field, code, message: text }) => ({ field, code, message: text }));
+  }, message);
+}
+
+// The demo's end-to-end test runs in Chromium and WebKit. Not in Firefox: headless Firefox
+// hands the focus to its (invisible) browser bars when Tab leaves a page's last control and
+// then fires no more focus events in the page, even on a click, so the form's
+// "touched when left" behaviour cannot be driven there (the module itself is tested in
+// Firefox by the other suites).
+for (const engineName of selectedEngines(['chromium', 'webkit'])) describe(engineName, () => {
 before(() => {
   assert.ok(
     readFileSync(join(ROOT, 'pkg', 'updox_direct.js')).length > 0,
@@ -75,7 +115,9 @@ before(() => {
   );
 });
 
-const s = useServers({ dev: true, browser: true });
+const s = useServers({ dev: true, front: true, engine: engineName });
+const open = (options) => openDemoPage(s.engine, s.front.url, options);
+const shot = (page, name) => screenshot(page, `${name}-${engineName}`);
 
 beforeEach(() => s.dev.mock.reset());
 
@@ -87,83 +129,82 @@ async function received() {
 // ---- (a) the module loads ---------------------------------------------------------------
 
 test('the wasm module loads and the page says it is ready', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
+  const page = await open();
   try {
-    assert.equal(await page.getAttribute('body', 'data-ready'), 'true');
+    const c = await controls(page);
+    assert.equal(await attribute(page, 'body', 'data-ready'), 'true');
     assert.equal(await visibleText(page, '#status'), 'Ready');
-    assert.equal(await page.getAttribute('#status', 'role'), 'status');
+    assert.equal(await attribute(page, '#status', 'role'), 'status');
     // An empty form cannot be sent, and shows no errors before the patient touched anything.
-    assert.equal(await controls(page).send.isDisabled(), true);
-    assert.equal(await page.locator('.field-error:not([hidden])').count(), 0);
-    assert.equal(await page.locator('[aria-invalid="true"]').count(), 0);
-    assert.equal(await controls(page).cancel.isDisabled(), true);
+    assert.equal(await isDisabled(page, c.send), true);
+    assert.equal(await count(page, '.field-error:not([hidden])'), 0);
+    assert.equal(await count(page, '[aria-invalid="true"]'), 0);
+    assert.equal(await isDisabled(page, c.cancel), true);
     assert.deepEqual(await cspViolations(page), []);
-    assertCleanConsole(assert, consoleEntries);
+    assertCleanConsole(assert, await page.consoleEntries());
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 test('when the wasm file cannot be loaded, the page says so and Send stays disabled', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url, {
-    beforeLoad: (p) => p.route('**/updox_direct_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' })),
-  });
+  s.front.route('/pkg/updox_direct_bg.wasm', () => ({ status: 404, body: 'gone' }));
+  let page;
   try {
-    assert.equal(await page.getAttribute('body', 'data-ready'), 'error');
+    page = await open();
+    assert.equal(await attribute(page, 'body', 'data-ready'), 'error');
     assert.match(await visibleText(page, '#status'), /could not be loaded/);
     await fillForm(page, { to: TO, textMessage: 'Hello', patient: { patientId: '48213' } });
-    assert.equal(await controls(page).send.isDisabled(), true);
+    assert.equal(await isDisabled(page, (await controls(page)).send), true);
     // Only the failed download itself is reported; the page adds nothing to the console.
-    const errors = consoleEntries.filter((e) => e.type !== 'error' || !/404/.test(e.text));
+    const errors = (await page.consoleEntries()).filter((e) => e.type !== 'error' || !/404/.test(e.text));
     assert.deepEqual(errors.map((e) => `${e.type}: ${e.text.slice(0, 200)}`), []);
   } finally {
-    await context.close();
+    s.front.unroute('/pkg/updox_direct_bg.wasm');
+    await page?.close();
   }
 });
 
 // ---- (b, f, g, i) the whole flow as a patient ------------------------------------------
 
 test('a patient sends a message with an attachment; Updox gets the exact bytes and fields', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries, response } = await openDemoPage(s.browser, s.dev.url);
+  // The page really runs under the strict CSP (otherwise the CSP checks prove nothing).
+  const csp = (await request(s.front.url)).headers['content-security-policy'] ?? '';
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+  assert.match(csp, /style-src 'self'(;|$)/);
+
+  // See what leaves the browser, and forge an `auth` block on the way, as a tampered page
+  // could: the proxy must drop it and use the server's credentials.
+  const sentByBrowser = [];
+  s.front.route(PROXY_PATH, ({ method, headers, body }) => {
+    if (method !== 'POST') return undefined;
+    const sent = JSON.parse(body.toString('utf8'));
+    sentByBrowser.push({ body: sent, headers });
+    const forged = {
+      ...sent,
+      auth: { applicationId: 'forged-app', applicationPassword: 'forged', accountId: 'x', userId: 'y' },
+    };
+    return { forward: JSON.stringify(forged) };
+  });
+  const page = await open();
   try {
-    // The page really runs under the strict CSP (otherwise the CSP checks prove nothing).
-    const csp = response.headers()['content-security-policy'] ?? '';
-    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
-    assert.match(csp, /style-src 'self'(;|$)/);
-
-    // See what leaves the browser, and forge an `auth` block on the way, as a tampered page
-    // could: the proxy must drop it and use the server's credentials.
-    const sentByBrowser = [];
-    await page.route(`**${PROXY_PATH}`, async (route) => {
-      const request = route.request();
-      const body = JSON.parse(request.postDataBuffer().toString('utf8'));
-      sentByBrowser.push({ body, headers: await request.allHeaders() });
-      const forged = {
-        ...body,
-        auth: { applicationId: 'forged-app', applicationPassword: 'forged', accountId: 'x', userId: 'y' },
-      };
-      await route.continue({ postData: JSON.stringify(forged) });
-    });
-
-    const c = controls(page);
+    const c = await controls(page);
     await fillForm(page, { to: TO, subject: SUBJECT, textMessage: TEXT, patient: PATIENT });
-    await c.files.setInputFiles(FILE);
+    await attachFiles(page, FILE);
 
     // The attachment list: name, human size and a remove button.
-    const item = page.locator('#attachment-list li');
-    assert.equal(await item.count(), 1);
-    assert.equal(await item.locator('.file-name').textContent(), FILE_NAME);
-    assert.equal(await item.locator('.file-size').textContent(), '1.5 KB');
-    assert.equal(await item.getByRole('button', { name: `Remove ${FILE_NAME}` }).count(), 1);
+    assert.equal(await count(page, '#attachment-list li'), 1);
+    assert.equal(await textContent(page, '#attachment-list li .file-name'), FILE_NAME);
+    assert.equal(await textContent(page, '#attachment-list li .file-size'), '1.5 KB');
+    await removeButton(page, FILE_NAME);
 
-    assert.equal(await page.locator('.field-error:not([hidden])').count(), 0, 'no errors on a valid form');
-    assert.equal(await c.send.isEnabled(), true, 'Send is enabled for a valid form');
-    await screenshot(page, 'filled-form');
+    assert.equal(await count(page, '.field-error:not([hidden])'), 0, 'no errors on a valid form');
+    assert.equal(await isDisabled(page, c.send), false, 'Send is enabled for a valid form');
+    await shot(page, 'filled-form');
 
     const outcome = await sendAndWait(page);
     assert.equal(outcome, 'success');
-    // What Updox answered, as the mock recorded it (reading response bodies through CDP is
-    // not reliable once the page has consumed them as a stream).
+    // What Updox answered, as the mock recorded it.
     const answer = (await received())[0]?.response ?? {};
     assert.equal(answer.responseCode, 2000);
 
@@ -174,10 +215,10 @@ test('a patient sends a message with an attachment; Updox gets the exact bytes a
     assert.equal(await visibleText(page, '#result-direct-address'), TO);
     assert.equal(await visibleText(page, '#result-patient-address'), answer.patientDirectAddress);
     assert.match(answer.patientDirectAddress, /^ptacct\+\d+@/);
-    assert.equal(await page.getAttribute('#result', 'aria-live'), 'polite');
+    assert.equal(await attribute(page, '#result', 'aria-live'), 'polite');
     assert.equal(await visibleText(page, '#progress-text'), 'Done');
-    assert.equal(await page.$eval('#progress', (p) => p.value), 100);
-    await screenshot(page, 'result-success');
+    assert.equal(await page.evaluate(() => document.getElementById('progress').value), 100);
+    await shot(page, 'result-success');
 
     // The browser sent no credentials; Updox got the server's.
     assert.equal(sentByBrowser.length, 1, 'exactly one request left the browser');
@@ -207,10 +248,10 @@ test('a patient sends a message with an attachment; Updox gets the exact bytes a
     assert.equal(attachments[0].sha256, sha256(FILE_BYTES));
 
     // After a successful send, what was sent is cleared (no accidental second send).
-    assert.equal(await c.subject.inputValue(), '');
-    assert.equal(await c.textMessage.inputValue(), '');
-    assert.equal(await page.locator('#attachment-list li').count(), 0);
-    assert.equal(await c.send.isDisabled(), true);
+    assert.equal(await inputValue(page, c.subject), '');
+    assert.equal(await inputValue(page, c.textMessage), '');
+    assert.equal(await count(page, '#attachment-list li'), 0);
+    assert.equal(await isDisabled(page, c.send), true);
 
     // Nothing stored in the browser.
     const stored = await page.evaluate(() => ({
@@ -219,30 +260,23 @@ test('a patient sends a message with an attachment; Updox gets the exact bytes a
       cookie: document.cookie,
     }));
     assert.deepEqual(stored, { local: 0, session: 0, cookie: '' });
-    assert.deepEqual(await context.cookies(), []);
+    assert.deepEqual(await page.cookies(), []);
 
     // (i) no CSP violation, (g) a clean console without message content.
     assert.deepEqual(await cspViolations(page), []);
-    assertCleanConsole(assert, consoleEntries, SECRETS);
+    assertCleanConsole(assert, await page.consoleEntries(), SECRETS);
   } finally {
-    await context.close();
+    s.front.unroute(PROXY_PATH);
+    await page.close();
   }
 });
 
 // ---- (c) invalid input ------------------------------------------------------------------
 
-/** What the module says about `message` (asked in the page, where it is loaded). */
-function moduleIssues(page, message) {
-  return page.evaluate(async (msg) => {
-    const m = await import('/pkg/updox_direct.js');
-    return m.validatePatientDirectMessage(msg).map(({ field, code, message: text }) => ({ field, code, message: text }));
-  }, message);
-}
-
 test('invalid input shows the module’s messages next to the fields and keeps Send disabled', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
+  const page = await open();
   try {
-    const c = controls(page);
+    const c = await controls(page);
     const bad = {
       to: 'not an address@@example',
       patient: { patientId: '48213', firstName: 'Zoë', dateOfBirth: '2999-01-01', emailAddress: 'zoe@' },
@@ -274,8 +308,8 @@ test('invalid input shows the module’s messages next to the fields and keeps S
     const expectShown = async (id, field) => {
       const text = await visibleText(page, `#${id}-error`);
       assert.ok(text?.includes(issue(field).message), `#${id}-error shows the ${field} issue`);
-      assert.equal(await page.getAttribute(`#${id}`, 'aria-invalid'), 'true', `#${id} aria-invalid`);
-      const describedBy = (await page.getAttribute(`#${id}`, 'aria-describedby')) ?? '';
+      assert.equal(await attribute(page, `#${id}`, 'aria-invalid'), 'true', `#${id} aria-invalid`);
+      const describedBy = (await attribute(page, `#${id}`, 'aria-describedby')) ?? '';
       assert.ok(describedBy.split(' ').includes(`${id}-error`), `#${id} aria-describedby`);
     };
     await expectShown('to', 'to');
@@ -285,17 +319,17 @@ test('invalid input shows the module’s messages next to the fields and keeps S
     // Fields the patient has not touched yet show nothing, but Send stays disabled.
     assert.equal(await visibleText(page, '#lastName-error'), null, 'untouched last name shows no error');
     assert.equal(await visibleText(page, '#textMessage-error'), null, 'untouched message shows no error');
-    assert.equal(await page.getAttribute('#lastName', 'aria-invalid'), null);
-    assert.equal(await c.send.isDisabled(), true);
+    assert.equal(await attribute(page, '#lastName', 'aria-invalid'), null);
+    assert.equal(await isDisabled(page, c.send), true);
 
     // Leaving the last name empty makes its message appear.
-    await c.lastName.focus();
-    await c.lastName.press('Tab');
+    await page.focus(c.lastName);
+    await page.press('Tab');
     await expectShown('lastName', 'patientDemographics.lastName');
 
     // A file over the per-file limit gets its message on its own row; removing it clears it.
-    const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0x41);
-    await c.files.setInputFiles({ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: big });
+    const big = { name: 'too-big.bin', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 0x41) };
+    await attachFiles(page, big);
     const bigIssues = await page.evaluate(async () => {
       const m = await import('/pkg/updox_direct.js');
       const file = new File([new Uint8Array(10 * 1024 * 1024 + 1)], 'too-big.bin');
@@ -307,14 +341,14 @@ test('invalid input shows the module’s messages next to the fields and keeps S
     assert.equal(sizeIssue.code, 4020);
     const rowError = sizeIssue.field === 'attachments' ? '#attachments-error' : '#attachment-list li .field-error';
     assert.ok((await visibleText(page, rowError))?.includes(sizeIssue.message), 'the oversize message is shown');
-    await page.getByRole('button', { name: 'Remove too-big.bin' }).click();
-    assert.equal(await page.locator('#attachment-list li').count(), 0);
+    await page.click(await removeButton(page, 'too-big.bin'));
+    assert.equal(await count(page, '#attachment-list li'), 0);
     assert.equal(await visibleText(page, '#attachments-error'), null);
-    assert.equal(await page.locator('#attachments-empty:not([hidden])').count(), 1);
+    assert.equal(await count(page, '#attachments-empty:not([hidden])'), 1);
 
-    await c.files.setInputFiles({ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: big });
-    await screenshot(page, 'invalid-form');
-    await page.getByRole('button', { name: 'Remove too-big.bin' }).click();
+    await attachFiles(page, big);
+    await shot(page, 'invalid-form');
+    await page.click(await removeButton(page, 'too-big.bin'));
 
     // Fixing everything clears the messages and enables Send.
     await fillForm(page, {
@@ -322,13 +356,13 @@ test('invalid input shows the module’s messages next to the fields and keeps S
       textMessage: 'Please call me back.',
       patient: { ...PATIENT, middleName: '', emailAddress: '' },
     });
-    assert.equal(await page.locator('.field-error:not([hidden])').count(), 0, 'no errors left');
-    assert.equal(await page.locator('[aria-invalid="true"]').count(), 0);
-    assert.equal(await c.send.isEnabled(), true);
+    assert.equal(await count(page, '.field-error:not([hidden])'), 0, 'no errors left');
+    assert.equal(await count(page, '[aria-invalid="true"]'), 0);
+    assert.equal(await isDisabled(page, c.send), false);
 
     // "Nothing to send": the message cleared while subject and files are empty.
-    await c.textMessage.fill('');
-    assert.equal(await c.send.isDisabled(), true);
+    await page.fill(c.textMessage, '');
+    assert.equal(await isDisabled(page, c.send), true);
     const nothing = await moduleIssues(page, { to: TO, subject: '', textMessage: '', attachments: [], from: 'patient:48213' });
     const nothingIssue = nothing.find((i) => i.field === 'textMessage');
     assert.ok(nothingIssue, 'the module reports nothing to send on textMessage');
@@ -336,18 +370,18 @@ test('invalid input shows the module’s messages next to the fields and keeps S
 
     assert.equal((await received()).length, 0, 'nothing was sent');
     assert.deepEqual(await cspViolations(page), []);
-    assertCleanConsole(assert, consoleEntries, ['Zoë', 'Quintanilla', 'Please call me back']);
+    assertCleanConsole(assert, await page.consoleEntries(), ['Zoë', 'Quintanilla', 'Please call me back']);
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 // ---- (d) every failure hook of the mock ---------------------------------------------------
 
 test('each Updox failure shows its plain-words error with its code and kind', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
+  const page = await open();
   try {
-    const c = controls(page);
+    const c = await controls(page);
     await fillForm(page, { subject: 'Refill request', textMessage: 'Please refill my prescription.', patient: { patientId: '48213' } });
     const cases = [
       { local: 'fail-4641', code: '4641', kind: 'updox' },
@@ -358,12 +392,13 @@ test('each Updox failure shows its plain-words error with its code and kind', { 
     ];
     const messages = new Set();
     for (const hook of cases) {
-      await c.to.fill(`${hook.local}@direct.example-clinic.org`);
-      const answerPromise = page.waitForResponse((r) => r.url().endsWith(PROXY_PATH));
+      await page.fill(c.to, `${hook.local}@direct.example-clinic.org`);
+      const mark = s.front.log.length;
       const outcome = await sendAndWait(page);
-      assert.equal((await answerPromise).status(), 200, `${hook.local}: Updox answers 200`);
+      const answers = s.front.log.slice(mark).filter((r) => r.path === PROXY_PATH && r.method === 'POST');
+      assert.deepEqual(answers.map((r) => r.status), [200], `${hook.local}: Updox answers 200`);
       assert.equal(outcome, 'error', `${hook.local}: an error result`);
-      assert.equal(await page.getAttribute('#result-error', 'data-kind'), hook.kind, `${hook.local}: kind`);
+      assert.equal(await attribute(page, '#result-error', 'data-kind'), hook.kind, `${hook.local}: kind`);
       assert.ok((await visibleText(page, '#result-error-kind')).includes(`(${hook.kind})`), `${hook.local}: kind shown`);
       if (hook.code) assert.equal(await visibleText(page, '#result-error-code'), hook.code, `${hook.local}: code shown`);
       const message = await visibleText(page, '#result-error-message');
@@ -372,22 +407,21 @@ test('each Updox failure shows its plain-words error with its code and kind', { 
       messages.add(message);
       assert.equal(await visibleText(page, '#result-success'), null);
       if (hook.reason) {
-        // (The mock's fixed reason; reading the body through CDP is not reliable.)
         assert.equal(await visibleText(page, '#result-error-reason'), HOOK_REASON_4650, 'the 4650 reason is shown');
       } else {
         assert.equal(await visibleText(page, '#result-error-reason'), null, `${hook.local}: no reason row`);
       }
       // The form keeps what was typed, so the patient can try again.
-      assert.equal(await c.textMessage.inputValue(), 'Please refill my prescription.');
-      assert.equal(await c.send.isEnabled(), true, `${hook.local}: Send is enabled again`);
+      assert.equal(await inputValue(page, c.textMessage), 'Please refill my prescription.');
+      assert.equal(await isDisabled(page, c.send), false, `${hook.local}: Send is enabled again`);
       assert.equal(await visibleText(page, '#progress-text'), 'Not sent');
     }
-    await screenshot(page, 'result-error');
+    await shot(page, 'result-error');
     assert.ok(messages.size >= 3, 'the failures are told apart in plain words');
     assert.equal((await received()).length, 0, 'no failure was recorded as a sent message');
 
     // The "patient ID" way of identifying the patient sends `from`.
-    await c.to.fill(TO);
+    await page.fill(c.to, TO);
     assert.equal(await sendAndWait(page), 'success');
     const [sent] = await received();
     assert.equal(sent.body.from, 'patient:48213');
@@ -395,39 +429,46 @@ test('each Updox failure shows its plain-words error with its code and kind', { 
     assert.deepEqual(sent.body.auth, DEMO_AUTH);
 
     assert.deepEqual(await cspViolations(page), []);
-    assertCleanConsole(assert, consoleEntries, ['Refill request', 'refill my prescription']);
+    assertCleanConsole(assert, await page.consoleEntries(), ['Refill request', 'refill my prescription']);
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 // ---- (e) cancel ---------------------------------------------------------------------------
 
 test('Cancel during a slow send shows a cancelled result at once', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
+  const page = await open();
   try {
-    const c = controls(page);
+    const c = await controls(page);
     await fillForm(page, { to: 'slow-3000@direct.example-clinic.org', textMessage: 'Slow one.', patient: { patientId: '48213' } });
     await page.evaluate(() => delete document.getElementById('result').dataset.outcome);
     const started = Date.now();
-    await c.send.click();
-    await page.waitForSelector('#cancel:not([disabled])');
-    assert.equal(await page.getAttribute('#message-form', 'aria-busy'), 'true');
-    assert.equal(await page.$eval('#fields', (f) => f.inert), true, 'the form is not editable while sending');
-    assert.equal(await c.send.isDisabled(), true, 'no second send while one is in flight');
-    await c.cancel.click();
-    await page.waitForSelector('#result[data-outcome]');
+    await page.click(c.send);
+    await waitForSelector(page, '#cancel:not([disabled])');
+    // Cancel while Updox is working on it (the request has reached the mock): how quickly
+    // the browser gets a request out differs between engines.
+    const arrived = async () => (await s.dev.mock.requests()).some((r) => r.method === 'POST');
+    for (const deadline = Date.now() + 2000; !(await arrived()) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(await arrived(), 'the request reached the mock Updox');
+    assert.equal(await attribute(page, '#message-form', 'aria-busy'), 'true');
+    assert.equal(await page.evaluate(() => document.getElementById('fields').inert), true, 'the form is not editable while sending');
+    assert.equal(await isDisabled(page, c.send), true, 'no second send while one is in flight');
+    await page.click(c.cancel);
+    await waitForSelector(page, '#result[data-outcome]');
     assert.ok(Date.now() - started < 2500, 'cancelled without waiting for the answer');
-    assert.equal(await page.getAttribute('#result-error', 'data-kind'), 'aborted');
+    assert.equal(await attribute(page, '#result-error', 'data-kind'), 'aborted');
     assert.match(await visibleText(page, '#result-error-headline'), /cancelled/i);
     assert.match(await visibleText(page, '#result-error-kind'), /cancel/i);
     assert.equal(await visibleText(page, '#progress-text'), 'Cancelled');
-    assert.equal(await c.cancel.isDisabled(), true);
-    assert.equal(await c.send.isEnabled(), true, 'the patient may try again');
-    assert.equal(await page.$eval('#fields', (f) => f.inert), false);
+    assert.equal(await isDisabled(page, c.cancel), true);
+    assert.equal(await isDisabled(page, c.send), false, 'the patient may try again');
+    assert.equal(await page.evaluate(() => document.getElementById('fields').inert), false);
     assert.match(await visibleText(page, '#result-error-message'), /may still be delivered/);
     assert.deepEqual(await cspViolations(page), []);
-    assertCleanConsole(assert, consoleEntries, ['Slow one.']);
+    assertCleanConsole(assert, await page.consoleEntries(), ['Slow one.']);
     // The request had reached the server, which completes it anyway (as Updox would): wait
     // for it, so that it does not land in the next test's mock records.
     const deadline = Date.now() + 10_000;
@@ -436,125 +477,112 @@ test('Cancel during a slow send shows a cancelled result at once', { timeout: TE
     }
     assert.equal((await received()).length, 1, 'the slow send completed on the server');
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 // ---- keyboard use -------------------------------------------------------------------------
 
 test('the form works from the keyboard with a visible focus', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
+  const page = await open();
   try {
-    const c = controls(page);
-    const focusedId = () => page.evaluate(() => document.activeElement?.id);
-    await c.to.focus();
-    await c.to.pressSequentially(TO);
-    await page.keyboard.press('Tab');
-    assert.equal(await focusedId(), 'subject');
+    const c = await controls(page);
+    await page.focus(c.to);
+    await page.type(TO);
+    await page.press('Tab');
+    assert.equal(await focusedId(page), 'subject');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(outline, 'none', 'keyboard focus is visible');
-    await page.keyboard.type('Keyboard only');
-    await page.keyboard.press('Tab');
-    assert.equal(await focusedId(), 'textMessage');
-    await page.keyboard.type('Typed without a mouse.');
-    await page.keyboard.press('Tab');
-    assert.equal(await focusedId(), 'file-input');
-    await c.files.setInputFiles([
-      { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('first') },
-      { name: 'b.txt', mimeType: 'text/plain', buffer: Buffer.from('second') },
+    await page.type('Keyboard only');
+    await page.press('Tab');
+    assert.equal(await focusedId(page), 'textMessage');
+    await page.type('Typed without a mouse.');
+    await page.press('Tab');
+    assert.equal(await focusedId(page), 'file-input');
+    await attachFiles(page, [
+      { name: 'a.txt', buffer: Buffer.from('first') },
+      { name: 'b.txt', buffer: Buffer.from('second') },
     ]);
     // Tab onto the first Remove button and press Enter: focus moves to the next one.
-    await c.files.focus();
-    await page.keyboard.press('Tab');
+    await page.focus(c.files);
+    await page.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Remove a.txt');
-    await page.keyboard.press('Enter');
-    assert.equal(await page.locator('#attachment-list li').count(), 1);
+    await page.press('Enter');
+    assert.equal(await count(page, '#attachment-list li'), 1);
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Remove b.txt');
-    await page.keyboard.press('Tab');
-    assert.equal(await focusedId(), 'sender-id');
-    await page.keyboard.press('ArrowDown');
-    assert.equal(await c.senderDemographics.isChecked(), true);
-    assert.equal(await page.locator('#demographics:not([hidden])').count(), 1, 'demographics shown');
-    await page.keyboard.press('ArrowUp');
-    assert.equal(await page.locator('#demographics[hidden]').count(), 1, 'demographics hidden again');
-    await page.keyboard.press('Tab');
-    assert.equal(await focusedId(), 'patientId');
-    await page.keyboard.type('48213');
+    await page.press('Tab');
+    assert.equal(await focusedId(page), 'sender-id');
+    await page.press('ArrowDown');
+    assert.equal(await isChecked(page, c.senderDemographics), true);
+    assert.equal(await count(page, '#demographics:not([hidden])'), 1, 'demographics shown');
+    await page.press('ArrowUp');
+    assert.equal(await count(page, '#demographics[hidden]'), 1, 'demographics hidden again');
+    await page.press('Tab');
+    assert.equal(await focusedId(page), 'patientId');
+    await page.type('48213');
     // Enter in a text field submits the form (implicit submission).
-    await c.subject.focus();
+    await page.focus(c.subject);
     await page.evaluate(() => delete document.getElementById('result').dataset.outcome);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('#result[data-outcome]');
-    assert.equal(await page.$eval('#result', (el) => el.dataset.outcome), 'success');
-    assert.equal(await focusedId(), 'result-title', 'focus moves to the result');
+    await page.press('Enter');
+    await waitForSelector(page, '#result[data-outcome]');
+    assert.equal(await page.evaluate(() => document.getElementById('result').dataset.outcome), 'success');
+    assert.equal(await focusedId(page), 'result-title', 'focus moves to the result');
     const [sent] = await received();
     assert.deepEqual(sent.attachments.map((a) => a.fileName), ['b.txt']);
-    assertCleanConsole(assert, consoleEntries, ['Keyboard only', 'Typed without a mouse.']);
+    assertCleanConsole(assert, await page.consoleEntries(), ['Keyboard only', 'Typed without a mouse.']);
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 // ---- drag and drop ------------------------------------------------------------------------
 
 test('files dropped on the drop zone are attached and sent byte for byte', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url);
+  const page = await open();
   try {
     await fillForm(page, { to: TO, patient: { patientId: '48213' } });
     // A real DataTransfer with a File in it, dropped the way a browser delivers a drag.
-    const dataTransfer = await page.evaluateHandle((bytes) => {
+    const dragging = await page.evaluate((bytes) => {
       const dt = new DataTransfer();
       dt.items.add(new File([new Uint8Array(bytes)], 'dropped scan.png', { type: 'image/png' }));
-      return dt;
+      const zone = document.getElementById('dropzone');
+      const fire = (type) => zone.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      fire('dragenter');
+      fire('dragover');
+      const highlighted = zone.classList.contains('dragging');
+      window.__drop = () => fire('drop');
+      return highlighted;
     }, [...FILE_BYTES]);
-    await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer });
-    await page.dispatchEvent('#dropzone', 'dragover', { dataTransfer });
-    assert.equal(await page.$eval('#dropzone', (z) => z.classList.contains('dragging')), true, 'the zone highlights');
-    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
-    assert.equal(await page.$eval('#dropzone', (z) => z.classList.contains('dragging')), false);
-    assert.equal(await page.locator('#attachment-list li .file-name').textContent(), 'dropped scan.png');
-    assert.equal(await controls(page).send.isEnabled(), true, 'a file alone is something to send');
+    assert.equal(dragging, true, 'the zone highlights');
+    await page.evaluate(() => window.__drop());
+    assert.equal(await page.evaluate(() => document.getElementById('dropzone').classList.contains('dragging')), false);
+    assert.equal(await textContent(page, '#attachment-list li .file-name'), 'dropped scan.png');
+    assert.equal(await isDisabled(page, (await controls(page)).send), false, 'a file alone is something to send');
     assert.equal(await sendAndWait(page), 'success');
     const [sent] = await received();
     assert.equal(sent.attachments.length, 1);
     assert.equal(sent.attachments[0].fileName, 'dropped scan.png');
     assert.equal(sent.attachments[0].mimeType, 'image/png');
     assert.equal(sent.attachments[0].sha256, sha256(FILE_BYTES));
-    assertCleanConsole(assert, consoleEntries, ['dropped scan']);
+    assertCleanConsole(assert, await page.consoleEntries(), ['dropped scan']);
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 // ---- (h) accessibility scan ---------------------------------------------------------------
 
-const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** Runs axe-core on the page; returns the violations as "rule: targets" lines. */
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
-    await page.addScriptTag({ content: AXE_SOURCE });
-  }
-  const result = await page.evaluate(async () => {
-    const { violations } = await window.axe.run(document);
-    return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  return result;
-}
-
 test('axe-core finds no accessibility violations: empty, filled, invalid and after sending', { timeout: TEST_TIMEOUT }, async () => {
-  // Only this context bypasses the CSP, so that axe can be injected as a script.
-  const { context, page } = await openDemoPage(s.browser, s.dev.url, { bypassCSP: true });
+  const page = await open();
   try {
     assert.deepEqual(await axeViolations(page), [], 'empty form');
 
-    const c = controls(page);
     await fillForm(page, { to: TO, subject: SUBJECT, textMessage: TEXT, patient: PATIENT });
-    await c.files.setInputFiles(FILE);
+    await attachFiles(page, FILE);
     assert.deepEqual(await axeViolations(page), [], 'filled form');
 
     await fillForm(page, { to: 'not an address', patient: { ...PATIENT, dateOfBirth: '2999-01-01', emailAddress: 'x@' } });
-    assert.ok(await page.locator('.field-error:not([hidden])').count() >= 3);
+    assert.ok((await count(page, '.field-error:not([hidden])')) >= 3);
     assert.deepEqual(await axeViolations(page), [], 'form with errors');
 
     await fillForm(page, { to: 'fail-4650@direct.example-clinic.org', patient: PATIENT });
@@ -564,21 +592,24 @@ test('axe-core finds no accessibility violations: empty, filled, invalid and aft
     await fillForm(page, { to: TO, patient: PATIENT });
     assert.equal(await sendAndWait(page), 'success');
     assert.deepEqual(await axeViolations(page), [], 'success result');
+    assert.deepEqual(await cspViolations(page), [], 'axe ran without breaking the page’s CSP');
   } finally {
-    await context.close();
+    await page.close();
   }
 });
 
 // ---- (j) phone width ------------------------------------------------------------------------
 
-test('at 375 px nothing overflows horizontally', { timeout: TEST_TIMEOUT }, async () => {
-  const { context, page, consoleEntries } = await openDemoPage(s.browser, s.dev.url, {
-    viewport: { width: 375, height: 740 },
-  });
+// MiniBrowser's window cannot be narrower than its toolbar: WebKit is checked at the
+// narrowest width it allows (measured: 447 px), the other engines at 375 px.
+test('at phone width (375 px) nothing overflows horizontally', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await open({ viewport: { width: 375, height: 740 } });
   try {
-    const fits = async (state) => assert.ok((await scrollWidth(page)) <= 375, `no horizontal overflow: ${state}`);
+    const width = await page.evaluate(() => innerWidth);
+    if (engineName === 'webkit') assert.ok(width >= 375 && width <= 460, `MiniBrowser's narrowest viewport: ${width} px`);
+    else assert.equal(width, 375, 'the viewport is 375 px wide');
+    const fits = async (state) => assert.ok((await scrollWidth(page)) <= width, `no horizontal overflow at ${width} px: ${state}`);
     await fits('empty form');
-    const c = controls(page);
     const longLocal = 'a'.repeat(60);
     await fillForm(page, {
       to: `${longLocal}@a-rather-long-subdomain.direct.example-clinic.org`,
@@ -586,12 +617,12 @@ test('at 375 px nothing overflows horizontally', { timeout: TEST_TIMEOUT }, asyn
       textMessage: TEXT,
       patient: PATIENT,
     });
-    await c.files.setInputFiles([
+    await attachFiles(page, [
       FILE,
-      { name: `${'scan_of_my_insurance_card_front_and_back_'.repeat(4)}.png`, mimeType: 'image/png', buffer: Buffer.from('png') },
+      { name: `${'scan_of_my_insurance_card_front_and_back_'.repeat(4)}.png`, buffer: Buffer.from('png') },
     ]);
     await fits('filled form with long names');
-    await screenshot(page, 'phone-375-filled');
+    await shot(page, 'phone-375-filled');
 
     await fillForm(page, { to: 'not an address', patient: { ...PATIENT, dateOfBirth: '2999-01-01' } });
     await fits('form with errors');
@@ -603,10 +634,11 @@ test('at 375 px nothing overflows horizontally', { timeout: TEST_TIMEOUT }, asyn
     await fillForm(page, { to: `${longLocal}@a-rather-long-subdomain.direct.example-clinic.org` });
     assert.equal(await sendAndWait(page), 'success');
     await fits('success result');
-    await screenshot(page, 'phone-375-result');
+    await shot(page, 'phone-375-result');
     assert.deepEqual(await cspViolations(page), []);
-    assertCleanConsole(assert, consoleEntries, SECRETS);
+    assertCleanConsole(assert, await page.consoleEntries(), SECRETS);
   } finally {
-    await context.close();
+    await page.close();
   }
+});
 });

@@ -1,7 +1,7 @@
-// Issue 5, "Bad input" from JavaScript: the hostile-input table
+// "Bad input" from JavaScript: the hostile-input table
 // (tests/support/hostile-table.mjs) through validatePatientDirectMessage,
 // sendPatientDirectMessage, encodeAttachment, patientSender and isValidDirectAddress of the
-// built module in headless Chromium. Each call must answer with its typed result (issue
+// built module in each browser engine. Each call must answer with its typed result (issue
 // list, boolean, value) or an UpdoxError of kind "validation" — never another exception, a
 // wasm trap or a hang — and a valid call must still work after each one. Rejected sends
 // must not make a request.
@@ -9,21 +9,22 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runHostileTable } from './support/hostile-table.mjs';
 import { getJson } from './support/http.mjs';
+import { selectedEngines } from './support/engines.mjs';
 import { useServers } from './support/servers.mjs';
 
 const APIS = ['validatePatientDirectMessage', 'sendPatientDirectMessage', 'encodeAttachment', 'patientSender', 'isValidDirectAddress'];
 
-describe('hostile input through the public API', () => {
-  const s = useServers({ faults: true, modulePage: true, open: true });
+for (const engineName of selectedEngines()) describe(`hostile input through the public API [${engineName}]`, () => {
+  const s = useServers({ engine: engineName, faults: true, modulePage: true, open: true });
   let faults;
-  let opened;
+  let page;
   let outcome;
   let postsBefore;
   let postsAfter;
   before(async () => {
-    ({ faults, opened } = s);
+    ({ faults, page } = s);
     postsBefore = (await getJson(`${faults.url}/count`)).posts;
-    outcome = await runHostileTable(opened.page, { proxyUrl: `${faults.url}/echo` });
+    outcome = await runHostileTable(page, { proxyUrl: `${faults.url}/echo` });
     postsAfter = (await getJson(`${faults.url}/count`)).posts;
   });
 
@@ -44,8 +45,8 @@ describe('hostile input through the public API', () => {
     assert.equal(postsAfter - postsBefore, outcome.sendsPassed);
   });
 
-  test('no uncaught page error', (t) => {
-    const errors = opened.consoleEntries.filter((e) => e.type === 'pageerror');
+  test('no uncaught page error', async (t) => {
+    const errors = (await page.consoleEntries()).filter((e) => e.type === 'pageerror');
     t.diagnostic(`inputs tried: ${outcome.rows.length}`);
     console.log(`inputs tried: ${outcome.rows.length}`);
     assert.deepEqual(errors, []);

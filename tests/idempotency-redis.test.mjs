@@ -2,9 +2,9 @@
 // once still makes one Updox message; Redis down means 503 (never an unguarded send).
 import test, { before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRedisIdempotencyStore } from '../server/idempotency-redis.mjs';
-import { startMockUpdox } from '../server/mock-updox.mjs';
-import { bodyFingerprint, idempotencyStoreKey, startProxy } from '../server/proxy.mjs';
+import { createRedisIdempotencyStore } from '../server/proxy/idempotency-redis.mjs';
+import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
+import { fingerprint, idempotencySecrets, startProxy } from '../server/proxy.mjs';
 import { freePort, postJson, sleep } from './support/http.mjs';
 import { validMessage } from './support/message.mjs';
 import { hasRedisServer, startRedis } from './support/redis.mjs';
@@ -31,7 +31,9 @@ beforeEach(() => mock.reset());
 
 /** A proxy instance using the shared Redis (the way UPDOX_IDEMPOTENCY_REDIS_URL selects it). */
 const instance = (env = {}, options = {}) =>
-  startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: redis.url, ...env }, baseUrl: mock.baseUrl, quiet: true, ...options });
+  startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: redis.url, ...env }, ...demo, ...options });
+const demo = { baseUrl: undefined, auth: DEMO_AUTH, demo: true, quiet: true };
+Object.defineProperty(demo, 'baseUrl', { get: () => mock.baseUrl, enumerable: true });
 
 test('two instances, one key sent to both at once: one message, the same answer for both', async () => {
   const [a, b] = await Promise.all([instance(), instance()]);
@@ -83,25 +85,28 @@ test('a first attempt that never reached Updox is released across instances', as
   }
 });
 
-test('an abandoned claim (instance died mid-request) blocks repeats with 409 until it expires', async () => {
+test('an abandoned claim (instance died mid-request): a repeat waits, gets 409 while it lives, is sent once it expired', async () => {
   const key = newKey();
   const body = validMessage();
   const raw = Buffer.from(JSON.stringify(body));
+  const secrets = idempotencySecrets('', key);
   // The "dead" instance claimed the key and never completed it.
-  const deadStore = createRedisIdempotencyStore({ url: redis.url, inFlightTtlMs: 400 });
+  const deadStore = createRedisIdempotencyStore({ url: redis.url, inFlightTtlMs: 600 });
   try {
-    assert.equal((await deadStore.claim(idempotencyStoreKey('', key), bodyFingerprint(raw))).state, 'claimed');
+    assert.equal((await deadStore.claim(secrets.storeKey, fingerprint(secrets, raw))).state, 'claimed');
   } finally {
     await deadStore.close();
   }
 
-  const p = await instance({}, { idempotencyWaitMs: 100 });
+  const p = await instance({}, { idempotencyWaitMs: 150 });
   try {
+    const started = Date.now();
     const blocked = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
     assert.equal(blocked.status, 409);
     assert.equal(blocked.json().error, 'request_in_progress');
+    assert.ok(Date.now() - started >= 140, 'it waited idempotencyWaitMs for the answer first');
     assert.equal(sendPosts(), 0);
-    await sleep(400);
+    await sleep(600);
     const after = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
     assert.equal(after.status, 200);
     assert.equal(after.json().successful, true);
@@ -113,11 +118,7 @@ test('an abandoned claim (instance died mid-request) blocks repeats with 409 unt
 
 test('Redis unavailable at start: 503 for keyed requests, nothing forwarded; recovers when Redis comes', async () => {
   const port = await freePort();
-  const p = await startProxy({
-    env: { UPDOX_IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${port}` },
-    baseUrl: mock.baseUrl,
-    quiet: true,
-  });
+  const p = await startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${port}` }, ...demo });
   let late;
   try {
     const key = newKey();
@@ -142,7 +143,7 @@ test('Redis unavailable at start: 503 for keyed requests, nothing forwarded; rec
 
 test('Redis going away mid-run: 503, then recovery when it returns', async () => {
   const own = await startRedis();
-  const p = await startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: own.url }, baseUrl: mock.baseUrl, quiet: true });
+  const p = await startProxy({ env: { UPDOX_IDEMPOTENCY_REDIS_URL: own.url }, ...demo });
   let again;
   try {
     assert.equal((await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': newKey() })).status, 200);
@@ -167,21 +168,36 @@ test('Redis going away mid-run: 503, then recovery when it returns', async () =>
   }
 });
 
-test('Redis holds hashes and the answer only, with a TTL', async () => {
+test("Redis: a late complete() of an expired claim cannot overwrite the newer claim's answer", async () => {
+  const store = createRedisIdempotencyStore({ url: redis.url, inFlightTtlMs: 150, ttlMs: 60000 });
+  try {
+    const key = `fence-${newKey()}`;
+    const old = await store.claim(key, 'fp');
+    assert.equal(old.state, 'claimed');
+    await sleep(200); // the first instance hung past its claim; another request claims the key
+    const fresh = await store.claim(key, 'fp');
+    assert.equal(fresh.state, 'claimed');
+    assert.equal(await store.complete(key, old.token, 'late-answer'), false, 'the expired owner is refused');
+    assert.equal(await store.release(key, old.token), false);
+    assert.deepEqual(await store.claim(key, 'fp'), { state: 'in_flight' }, 'the newer claim is untouched');
+    assert.equal(await store.complete(key, fresh.token, 'new-answer'), true);
+    assert.equal(await store.complete(key, old.token, 'late-answer'), false);
+    assert.deepEqual(await store.claim(key, 'fp'), { state: 'completed', answer: 'new-answer' });
+  } finally {
+    await store.close();
+  }
+});
+
+test('stored answers live for UPDOX_IDEMPOTENCY_TTL_MS under a hashed key', async () => {
   const { createClient } = await import('redis');
   const p = await instance({ UPDOX_IDEMPOTENCY_TTL_MS: '60000' });
   const client = createClient({ url: redis.url });
   await client.connect();
   try {
     const key = newKey();
-    const body = validMessage({ subject: 'Zanzibar results', textMessage: 'Private note' });
-    await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
-    const redisKey = `updox-direct:idem:${idempotencyStoreKey('', key)}`;
-    const value = await client.get(redisKey);
-    assert.ok(value, 'the answer is stored under the hashed key');
-    for (const phi of [key, 'Zanzibar', 'Private note', 'Jane', 'Doe', 'demo-password']) {
-      assert.ok(!value.includes(phi), `Redis value contains ${phi}`);
-    }
+    await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': key });
+    const redisKey = `updox-direct:idem:${idempotencySecrets('', key).storeKey}`;
+    assert.ok(await client.get(redisKey), 'the answer is stored under the hashed key');
     assert.ok(!(await client.keys('*')).some((k) => k.includes(key)), 'keys are hashed');
     const ttl = await client.pTTL(redisKey);
     assert.ok(ttl > 50000 && ttl <= 60000, `TTL ${ttl}`);

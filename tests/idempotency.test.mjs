@@ -2,8 +2,8 @@
 // answers every repeat (concurrent, later, or after a dropped connection) with that answer.
 import test, { before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMemoryIdempotencyStore } from '../server/idempotency-memory.mjs';
-import { startMockUpdox } from '../server/mock-updox.mjs';
+import { createMemoryIdempotencyStore } from '../server/proxy/idempotency-memory.mjs';
+import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { startProxy } from '../server/proxy.mjs';
 import { freePort, postJson, postThenDrop, sleep } from './support/http.mjs';
 import { validMessage } from './support/message.mjs';
@@ -16,7 +16,7 @@ const sendPosts = (m = mock) => m.requests().filter((r) => r.method === 'POST').
 
 before(async () => {
   mock = await startMockUpdox();
-  proxy = await startProxy({ env: {}, baseUrl: mock.baseUrl, quiet: true });
+  proxy = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: mock.baseUrl, quiet: true });
 });
 after(async () => {
   await proxy.close();
@@ -26,63 +26,81 @@ beforeEach(() => mock.reset());
 
 // --- The in-memory store on its own -------------------------------------------------------
 
-const answer = (n) => ({ status: 200, contentType: 'application/json', body: Buffer.from(`{"n":${n}}`) });
+const sealed = (n) => `sealed-answer-${n}`; // the store holds opaque strings
 
 test('store: claim, in flight, mismatch, complete, wait and release', async () => {
   const store = createMemoryIdempotencyStore();
-  assert.deepEqual(await store.claim('k', 'fp1'), { state: 'claimed' });
+  const first = await store.claim('k', 'fp1');
+  assert.equal(first.state, 'claimed');
+  assert.equal(typeof first.token, 'string');
   assert.deepEqual(await store.claim('k', 'fp1'), { state: 'in_flight' });
   assert.deepEqual(await store.claim('k', 'fp2'), { state: 'mismatch' });
   const waiting = store.wait('k', 1000);
-  await store.complete('k', answer(1));
-  assert.deepEqual(await waiting, answer(1));
-  assert.deepEqual(await store.claim('k', 'fp1'), { state: 'completed', answer: answer(1) });
+  assert.equal(await store.complete('k', first.token, sealed(1)), true);
+  assert.deepEqual(await waiting, { state: 'completed', answer: sealed(1) });
+  assert.deepEqual(await store.claim('k', 'fp1'), { state: 'completed', answer: sealed(1) });
   assert.deepEqual(await store.claim('k', 'fp2'), { state: 'mismatch' });
 
-  assert.equal((await store.claim('r', 'fp')).state, 'claimed');
+  const r = await store.claim('r', 'fp');
   const released = store.wait('r', 1000);
-  await store.release('r');
-  assert.equal(await released, null, 'waiters learn the key was released');
-  assert.equal((await store.claim('r', 'fp')).state, 'claimed', 'a released key can be claimed again');
-  assert.equal(await store.wait('unknown', 10), null);
-  assert.equal(await store.wait('r', 20), null, 'wait gives up after its timeout');
+  assert.equal(await store.release('r', r.token), true);
+  assert.deepEqual(await released, { state: 'gone' }, 'waiters learn the key was released');
+  const again = await store.claim('r', 'fp');
+  assert.equal(again.state, 'claimed', 'a released key can be claimed again');
+  assert.deepEqual(await store.wait('unknown', 10), { state: 'gone' });
+  assert.deepEqual(await store.wait('r', 20), { state: 'in_flight' }, 'wait gives up after its timeout');
 });
 
-test('store: entries expire after the TTL', async () => {
+test('store: answers expire after the TTL, claims after the in-flight TTL', async () => {
   let t = 0;
-  const store = createMemoryIdempotencyStore({ ttlMs: 100, now: () => t });
-  await store.claim('k', 'fp');
-  await store.complete('k', answer(1));
+  const store = createMemoryIdempotencyStore({ ttlMs: 100, inFlightTtlMs: 50, now: () => t });
+  const { token } = await store.claim('k', 'fp');
+  await store.complete('k', token, sealed(1));
   t = 99;
   assert.equal((await store.claim('k', 'fp')).state, 'completed');
   t = 100;
   assert.equal((await store.claim('k', 'other')).state, 'claimed', 'expired: the key is new again');
+  t = 150;
+  assert.equal((await store.claim('k', 'third')).state, 'claimed', 'an abandoned claim expires');
 });
 
-test('store: bounded entries evict expired ones first, then the oldest completed, never in-flight', async () => {
+test('store: a late complete() of an expired claim cannot overwrite the newer claim (fencing token)', async () => {
+  let t = 0;
+  const store = createMemoryIdempotencyStore({ inFlightTtlMs: 50, now: () => t });
+  const old = await store.claim('k', 'fp');
+  t = 60; // the first claim expired (its request hung); a repeat claims the key
+  const fresh = await store.claim('k', 'fp');
+  assert.equal(fresh.state, 'claimed');
+  assert.notEqual(fresh.token, old.token);
+  assert.equal(await store.complete('k', old.token, sealed('late')), false, 'the expired owner is refused');
+  assert.equal(await store.release('k', old.token), false, 'and cannot release the newer claim either');
+  assert.deepEqual(await store.claim('k', 'fp'), { state: 'in_flight' }, 'the newer claim is untouched');
+  assert.equal(await store.complete('k', fresh.token, sealed('new')), true);
+  assert.deepEqual(await store.claim('k', 'fp'), { state: 'completed', answer: sealed('new') });
+  assert.equal(await store.complete('k', old.token, sealed('late')), false, 'nor overwrite its answer');
+  assert.deepEqual(await store.claim('k', 'fp'), { state: 'completed', answer: sealed('new') });
+});
+
+test('store: full means new keys are refused; an unexpired answer is never evicted', async () => {
   let t = 0;
   const store = createMemoryIdempotencyStore({ ttlMs: 100, maxEntries: 3, now: () => t });
-  for (const k of ['k1', 'k2', 'k3']) await store.claim(k, 'fp');
-  await store.complete('k2', answer(2)); // expires at 100
+  for (const k of ['k1', 'k2', 'k3']) {
+    const { token } = await store.claim(k, 'fp');
+    await store.complete(k, token, sealed(k));
+  }
   t = 50;
-  await store.complete('k1', answer(1)); // expires at 150
-  await store.complete('k3', answer(3));
-  t = 120;
+  assert.deepEqual(await store.claim('k4', 'fp'), { state: 'full' });
+  for (const k of ['k1', 'k2', 'k3']) {
+    assert.deepEqual(await store.claim(k, 'fp'), { state: 'completed', answer: sealed(k) }, `${k} kept`);
+  }
+  t = 100; // now they have expired: room again
   assert.equal((await store.claim('k4', 'fp')).state, 'claimed');
-  assert.equal(store.has('k2'), false, 'the expired entry went first');
-  assert.equal(store.has('k1'), true, 'an older but still valid entry stayed');
-  assert.equal(store.size(), 3);
+  assert.equal(store.size(), 1);
 
-  assert.equal((await store.claim('k5', 'fp')).state, 'claimed');
-  assert.equal(store.has('k1'), false, 'then the oldest completed entry');
-  assert.equal(store.has('k3'), true);
-  assert.equal(store.size(), 3);
-
-  // k3 is the only completed entry left; after it goes, everything is in flight: full.
-  assert.equal((await store.claim('k6', 'fp')).state, 'claimed');
-  assert.equal(store.has('k3'), false);
-  assert.deepEqual(await store.claim('k7', 'fp'), { state: 'full' });
-  assert.ok(store.has('k4') && store.has('k5') && store.has('k6'), 'in-flight entries are kept');
+  const small = createMemoryIdempotencyStore({ maxBytes: 1000 });
+  const a = await small.claim('a', 'fp');
+  await small.complete('a', a.token, 'x'.repeat(800));
+  assert.deepEqual(await small.claim('b', 'fp'), { state: 'full' }, 'the byte bound counts answers');
 });
 
 // --- Through the proxy, as a browser would see it -----------------------------------------
@@ -174,7 +192,7 @@ test('malformed keys get 400 and are not forwarded', async () => {
 
 test('a first attempt that never reached Updox releases the key, so the retry is sent', async () => {
   const port = await freePort();
-  const p = await startProxy({ env: {}, baseUrl: `http://127.0.0.1:${port}/api/io`, quiet: true });
+  const p = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: `http://127.0.0.1:${port}/api/io`, quiet: true });
   let late;
   try {
     const key = newKey();
@@ -195,7 +213,7 @@ test('a first attempt that never reached Updox releases the key, so the retry is
 
 test('a timeout after Updox got the request is remembered: the retry does not send again', async () => {
   const m = await startMockUpdox();
-  const p = await startProxy({ env: {}, baseUrl: m.baseUrl, timeoutMs: 80, quiet: true });
+  const p = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: m.baseUrl, timeoutMs: 80, quiet: true });
   try {
     const key = newKey();
     const body = validMessage({ to: 'slow-250@direct.example.org' });
@@ -213,26 +231,22 @@ test('a timeout after Updox got the request is remembered: the retry does not se
   }
 });
 
-test('bounded memory through the proxy: full store answers 503; large answers are not kept', async () => {
-  const p = await startProxy({ env: {}, baseUrl: mock.baseUrl, idempotencyMaxEntries: 1, quiet: true });
+test('a full store answers 503 idempotency_store_full and forwards nothing; large answers are not kept', async () => {
+  const p = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: mock.baseUrl, idempotencyMaxEntries: 1, quiet: true });
   try {
-    const slow = postJson(p.routeUrl, validMessage({ to: 'slow-150@direct.example.org' }), { 'Idempotency-Key': newKey() });
-    await sleep(40);
-    const busy = await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': newKey() });
+    assert.equal((await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': newKey() })).status, 200);
+    const busy = await postJson(p.routeUrl, validMessage({ subject: 'second' }), { 'Idempotency-Key': newKey() });
     assert.equal(busy.status, 503);
     assert.equal(busy.json().error, 'idempotency_store_full');
     assert.equal(busy.headers['retry-after'], '1');
-    assert.equal((await slow).status, 200);
-    // Once the first is completed it can be evicted to make room.
-    assert.equal((await postJson(p.routeUrl, validMessage(), { 'Idempotency-Key': newKey() })).status, 200);
-    assert.equal(mock.messages().length, 2);
-    assert.equal((await p.handler.store()).size(), 1);
+    assert.equal(mock.messages().length, 1, 'the refused request did not reach Updox');
+    assert.equal((await p.handler.store()).size(), 1, 'the first answer is kept, not evicted');
   } finally {
     await p.close();
   }
 
   mock.reset();
-  const tiny = await startProxy({ env: {}, baseUrl: mock.baseUrl, maxAnswerBytes: 10, quiet: true });
+  const tiny = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: mock.baseUrl, maxAnswerBytes: 10, quiet: true });
   try {
     const key = newKey();
     const first = await postJson(tiny.routeUrl, validMessage(), { 'Idempotency-Key': key });

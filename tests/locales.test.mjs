@@ -2,23 +2,45 @@
 // and errors carry stable rule ids; `locale: "es"` gives Spanish for validation issues and
 // for every kind of error; `messages` replaces the sentence of one rule and leaves the rest;
 // an unknown or not-yet-loaded locale gives English and never throws. Needs pkg/.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import { selectedEngines } from './support/engines.mjs';
 import { validMessage } from './support/message.mjs';
 import { openModulePage, PKG_DIR } from './support/module-page.mjs';
 import { useServers } from './support/servers.mjs';
 
-const s = useServers({ faults: true, modulePage: true, browser: true });
 let ES;
 before(async () => {
   ES = (await import(pathToFileURL(join(PKG_DIR, 'locales', 'es.js')).href)).default;
 });
 
+// A proxy that refuses with the proxy contract's own error code (429, rate_limited).
+let rateLimited;
+before(async () => {
+  const server = http.createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', '*');
+    if (req.method === 'OPTIONS') return res.writeHead(204).end();
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(429, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'rate_limited', message: 'Slow down' }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  rateLimited = { url: `http://127.0.0.1:${server.address().port}/proxy`, close: () => new Promise((r) => server.close(r)) };
+});
+after(() => rateLimited?.close());
+
+for (const engineName of selectedEngines()) describe(engineName, () => {
+const s = useServers({ faults: true, modulePage: true, engine: engineName });
+
 /** A fresh page: the module as a portal loads it, with no locale loaded yet. */
-async function freshPage() {
-  return openModulePage(s.browser, s.modulePage.url);
+function freshPage() {
+  return openModulePage(s.engine, s.modulePage.url);
 }
 
 /** A message with several problems, one per rule below. */
@@ -40,9 +62,8 @@ const validate = (page, ...args) => page.evaluate((a) => window.updox.validatePa
 
 describe('validation issues', () => {
   let page;
-  let context;
   before(async () => {
-    ({ page, context } = await freshPage());
+    page = await freshPage();
   });
 
   test('issues carry stable rule ids; English by default', async () => {
@@ -145,21 +166,14 @@ describe('validation issues', () => {
 
   test('after the tests, the page still works in English', async () => {
     assert.deepEqual(await validate(page, validMessage()), []);
-    await context.close();
+    await page.close();
   });
 });
 
 describe('errors of every kind, in Spanish, with the locale loaded by the send itself', () => {
   let page;
-  let context;
-  let fake;
   before(async () => {
-    ({ page, context } = await freshPage());
-    // A proxy answer with the proxy contract's own error code, on the page's origin.
-    fake = `${s.modulePage.url}/fake-proxy`;
-    await page.route(`${fake}**`, (route) =>
-      route.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ error: 'rate_limited', message: 'Slow down' }) }),
-    );
+    page = await freshPage();
   });
 
   const send = (message, options) => page.evaluate(([m, o]) => window.settle(window.updox.sendPatientDirectMessage(m, o)), [message, options]);
@@ -213,7 +227,7 @@ describe('errors of every kind, in Spanish, with the locale loaded by the send i
   }
 
   test('http with a proxy error code: proxy.rate_limited', async () => {
-    const e = await failure(validMessage(), { proxyUrl: fake });
+    const e = await failure(validMessage(), { proxyUrl: rateLimited.url });
     assert.deepEqual(e, { kind: 'http', rule: 'proxy.rate_limited', message: ES['proxy.rate_limited'], isUpdoxError: true });
   });
 
@@ -231,6 +245,7 @@ describe('errors of every kind, in Spanish, with the locale loaded by the send i
     const ok = await send(validMessage(), { proxyUrl: `${s.faults.url}/ok`, locale: 'es' });
     assert.equal(ok.ok, true);
     assert.equal(ok.value.responseCode, 2000);
-    await context.close();
+    await page.close();
   });
+});
 });

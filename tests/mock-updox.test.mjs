@@ -1,5 +1,6 @@
-// The mock Updox answers PatientDirectMessageSend the way Updox documents it, reaches every
-// failure path on demand, and shows tests exactly what it received (loopback only).
+// The mock Updox answers PatientDirectMessageSend and DirectAddressValidate the way Updox
+// documents them, reaches every failure path on demand, and shows tests exactly what it
+// received (loopback only).
 import test, { before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -293,4 +294,38 @@ test('unknown paths and methods are not PatientDirectMessageSend', async () => {
   assert.equal((await request(sendUrl)).status, 405);
   await sleep(1);
   assert.equal(mock.messages().length, 0);
+});
+
+// --- DirectAddressValidate ---------------------------------------------------------------
+
+const validate = (body) => postJson(`${mock.baseUrl}/DirectAddressValidate`, body);
+const withValidateAuth = (recipient, auth = DEMO_AUTH) => ({ recipient, auth: { ...auth } });
+
+test('DirectAddressValidate: validDirectAddress true by default, false for untrusted-… local parts', async () => {
+  const trusted = (await validate(withValidateAuth('dr.okafor@direct.example.org'))).json();
+  assert.deepEqual(trusted, { successful: true, responseMessage: 'OK', responseCode: 2000, validDirectAddress: true });
+  const untrusted = (await validate(withValidateAuth('Untrusted-Lab@direct.example.org'))).json();
+  assert.equal(untrusted.successful, true);
+  assert.equal(untrusted.validDirectAddress, false);
+  assert.deepEqual(mock.lookups().map((l) => l.body.recipient), ['dr.okafor@direct.example.org', 'Untrusted-Lab@direct.example.org']);
+  assert.equal(mock.messages().length, 0, 'a lookup is not a message');
+});
+
+test('DirectAddressValidate: auth codes, 4060 without a recipient, 4640 for a bad address, and the send hooks', async () => {
+  assert.equal((await validate(withValidateAuth('a@direct.example.org', { ...DEMO_AUTH, applicationPassword: 'x' }))).json().responseCode, 4010);
+  assert.equal((await validate(withValidateAuth('a@direct.example.org', { ...DEMO_AUTH, accountId: 'x' }))).json().responseCode, 4011);
+  assert.equal((await validate({ auth: DEMO_AUTH })).json().responseCode, 4060);
+  assert.equal((await validate(withValidateAuth('not-an-address'))).json().responseCode, 4640);
+  const fail = (await validate(withValidateAuth('fail-4651@direct.example.org'))).json();
+  assert.equal(fail.successful, false);
+  assert.equal(fail.responseCode, 4651);
+  const http = await validate(withValidateAuth('http-502@direct.example.org'));
+  assert.equal(http.status, 502);
+  assert.match(http.headers['content-type'], /text\/html/);
+  assert.equal((await validate(withValidateAuth('malformed@direct.example.org'))).text, '<html>this is not JSON</html>');
+  assert.equal((await validate(withValidateAuth('empty@direct.example.org'))).text, '');
+  const started = Date.now();
+  const slow = (await validate(withValidateAuth('slow-120@direct.example.org'))).json();
+  assert.ok(Date.now() - started >= 110);
+  assert.equal(slow.validDirectAddress, true);
 });

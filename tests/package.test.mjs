@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -56,17 +56,26 @@ after(() => {
 test('npm pack --dry-run lists only what a user needs', async () => {
   const r = await mustRun('npm', ['pack', '--dry-run', '--json'], { cwd: PKG });
   const files = JSON.parse(r.stdout)[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files, [
-    'CHANGELOG.md',
-    'LICENSE-APACHE',
-    'LICENSE-MIT',
-    'README.md',
-    'locales/es.js',
-    'package.json',
-    'updox_direct.d.ts',
-    'updox_direct.js',
-    'updox_direct_bg.wasm',
-  ]);
+  // The server side (updox-direct/proxy): exactly the files of server/proxy/.
+  const serverSide = readdirSync(join(ROOT, 'server', 'proxy')).filter((f) => /\.(mjs|d\.ts)$/.test(f)).map((f) => `proxy/${f}`).sort();
+  assert.deepEqual(files.filter((f) => f.startsWith('proxy/')), serverSide);
+  for (const f of serverSide) {
+    assert.equal(read(PKG, f), read(join(ROOT, 'server'), f), `pkg/${f} is server/${f} as npm start runs it`);
+  }
+  assert.deepEqual(
+    files.filter((f) => !f.startsWith('proxy/')),
+    [
+      'CHANGELOG.md',
+      'LICENSE-APACHE',
+      'LICENSE-MIT',
+      'README.md',
+      'locales/es.js',
+      'package.json',
+      'updox_direct.d.ts',
+      'updox_direct.js',
+      'updox_direct_bg.wasm',
+    ],
+  );
   // Every module the entry imports (statically or on demand) is in the package.
   const imported = [...read(PKG, 'updox_direct.js').matchAll(/(?:from|import\()\s*["'`]\.\/([^"'`]+)["'`]/g)].map((m) => m[1]);
   assert.deepEqual([...new Set(imported)].sort(), ['locales/es.js']);
@@ -87,7 +96,11 @@ test('package.json: name, version, module entry points, types, exports, sideEffe
   assert.equal(Object.keys(pkg.exports['.'])[0], 'types', '"types" must come first');
   assert.equal(pkg.exports['./updox_direct_bg.wasm'], './updox_direct_bg.wasm');
   assert.equal(pkg.sideEffects, false);
-  assert.equal(pkg.dependencies, undefined, 'the package has no dependencies');
+  // Only the Node entry has dependencies; the browser entry imports nothing from them.
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['jose', 'rate-limiter-flexible']);
+  assert.deepEqual(pkg.peerDependenciesMeta, { redis: { optional: true } });
+  assert.deepEqual(pkg.exports['./proxy'], { types: './proxy/index.d.ts', default: './proxy/index.mjs' });
+  assert.doesNotMatch(read(PKG, 'updox_direct.js'), /from ['"](jose|rate-limiter-flexible|redis)/);
   for (const target of [pkg.main, pkg.types, ...Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)))]) {
     assert.ok(existsSync(join(installed, target)), `${target} is not in the published package`);
   }

@@ -3,7 +3,7 @@
 // logs nothing from the message.
 import test, { before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMockUpdox } from '../server/mock-updox.mjs';
+import { DEMO_AUTH, startMockUpdox } from '../server/mock-updox.mjs';
 import { startProxy } from '../server/proxy.mjs';
 import { freePort, postJson, request } from './support/http.mjs';
 import { validMessage } from './support/message.mjs';
@@ -39,7 +39,7 @@ function assertJsonError(res, status, code) {
 
 before(async () => {
   mock = await startMockUpdox(SERVER_AUTH);
-  proxy = await startProxy({ env: { ...ENV, UPDOX_BASE_URL: mock.baseUrl }, log: (line) => logLines.push(line) });
+  proxy = await startProxy({ env: { ...ENV, UPDOX_BASE_URL: mock.baseUrl }, demo: true, log: (line) => logLines.push(line) });
 });
 after(async () => {
   await proxy.close();
@@ -119,7 +119,7 @@ test('400 for a body that is not a JSON object; 405 for other methods', async ()
 
 test('502 with a JSON error when Updox refuses the connection', async () => {
   const port = await freePort();
-  const dead = await startProxy({ env: {}, baseUrl: `http://127.0.0.1:${port}/api/io`, quiet: true });
+  const dead = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: `http://127.0.0.1:${port}/api/io`, quiet: true });
   try {
     const res = await postJson(dead.routeUrl, validMessage());
     assertJsonError(res, 502, 'upstream_unreachable');
@@ -130,7 +130,7 @@ test('502 with a JSON error when Updox refuses the connection', async () => {
 
 test('504 with a JSON error when Updox does not answer in time', async () => {
   const slowMock = await startMockUpdox(SERVER_AUTH); // closed below, with its pending answer
-  const slow = await startProxy({ env: { ...ENV, UPDOX_UPSTREAM_TIMEOUT_MS: '150' }, baseUrl: slowMock.baseUrl, quiet: true });
+  const slow = await startProxy({ env: { ...ENV, UPDOX_UPSTREAM_TIMEOUT_MS: '150' }, demo: true, baseUrl: slowMock.baseUrl, quiet: true });
   try {
     const started = Date.now();
     const res = await postJson(slow.routeUrl, validMessage({ to: 'slow-1500@direct.example.org' }), {});
@@ -188,6 +188,7 @@ test('an explicit CORS allow-list (UPDOX_PROXY_CORS_ORIGINS) opens the route to 
   const cors = await startProxy({
     env: { ...ENV, UPDOX_PROXY_CORS_ORIGINS: 'https://portal.example, https://other.example' },
     baseUrl: mock.baseUrl,
+    demo: true,
     quiet: true,
   });
   try {

@@ -2,7 +2,7 @@
 // file-name sanitising, no PHI in errors or the console. (Panics reachable from input are
 // refused by the clippy lints in Cargo.toml; the demo page under its strict CSP is tested
 // by tests/demo.test.mjs, which records `securitypolicyviolation` events.)
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,6 +10,8 @@ import { FAULTS, runFault } from './support/fault-table.mjs';
 import { getJson } from './support/http.mjs';
 import { validMessage } from './support/message.mjs';
 import { PKG_DIR, PROXY_PATH, ROOT } from './support/module-page.mjs';
+import { selectedEngines } from './support/engines.mjs';
+import { startFakeHosts } from './support/fake-hosts.mjs';
 import { useServers } from './support/servers.mjs';
 import { DEMO_AUTH as MOCK_AUTH } from '../server/mock-updox.mjs';
 
@@ -98,11 +100,28 @@ const phiMessage = (overrides = {}) => ({
 });
 const leaks = (text) => PHI_STRINGS.filter((s) => String(text).includes(s));
 
-describe('in the browser', () => {
-  const s = useServers({ faults: true, modulePage: true, open: true });
+// Nothing leaves this machine: portal.example is answered by a fake host (the engine's
+// proxy), which logs what the browser asked of it.
+const startFakePortal = () =>
+  startFakeHosts(['portal.example'], ({ method }) => {
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'POST' };
+    if (method === 'OPTIONS') return { status: 204, headers: cors };
+    return {
+      status: 200,
+      headers: { ...cors, 'Content-Type': 'application/json' },
+      body: readFileSync(join(ROOT, 'tests/fixtures/updox-sample-response.json'), 'utf8'),
+    };
+  });
+
+for (const engineName of selectedEngines()) describe(`in the browser [${engineName}]`, () => {
+  let fakePortal;
+  before(async () => {
+    fakePortal = await startFakePortal();
+  });
+  after(() => fakePortal?.close());
+  const s = useServers({ faults: true, modulePage: true, engine: engineName, engineOptions: () => ({ proxy: fakePortal.proxy }), open: true });
   let faults;
   let pageServer;
-  let opened;
   let page;
   let fetchedFromPortal;
   const send = (message, options) =>
@@ -113,18 +132,9 @@ describe('in the browser', () => {
     return { ...last, body: JSON.parse(last.body) };
   };
 
-  before(async () => {
-    ({ faults, modulePage: pageServer, opened } = s);
-    page = opened.page;
-    fetchedFromPortal = [];
-    // Nothing leaves this machine: portal.example is answered by the test itself.
-    await page.route(/^https?:\/\/([^/]*\.)?portal\.example\//, (route) => {
-      const r = route.request();
-      fetchedFromPortal.push({ method: r.method(), url: r.url() });
-      const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'POST' };
-      if (r.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
-      return route.fulfill({ status: 200, headers: cors, contentType: 'application/json', body: readFileSync(join(ROOT, 'tests/fixtures/updox-sample-response.json'), 'utf8') });
-    });
+  before(() => {
+    ({ faults, modulePage: pageServer, page } = s);
+    fetchedFromPortal = fakePortal.requests;
   });
 
   describe('no credentials in the browser by default', () => {
@@ -169,30 +179,31 @@ describe('in the browser', () => {
   });
 
   describe('proxyUrl must be same-origin, https: or loopback', () => {
-    const before = () => ({ portal: fetchedFromPortal.length, requests: opened.requests.length });
-    const portalRequests = (mark) => opened.requests.slice(mark.requests).filter((r) => r.url.includes('portal.example'));
+    const before = async () => ({ portal: fetchedFromPortal.length, requests: (await page.requests()).length });
+    const portalRequests = async (mark) =>
+      [...fetchedFromPortal.slice(mark.portal), ...(await page.requests()).slice(mark.requests)].filter((r) => r.url.includes('portal.example'));
 
     test('http://portal.example is refused before any request', async () => {
-      const mark = before();
+      const mark = await before();
       for (const proxyUrl of ['http://portal.example/api/send', 'http://127.0.0.1.portal.example/api/send', 'http://localhost.portal.example/api/send', 'http://user:pw@portal.example/api/send']) {
         const r = await send(validMessage(), { proxyUrl });
         assert.equal(r.ok, false, proxyUrl);
         assert.equal(r.error.kind, 'validation', proxyUrl);
         assert.deepEqual(r.error.issues.map((i) => i.field), ['options.proxyUrl'], proxyUrl);
       }
-      assert.deepEqual(portalRequests(mark), [], 'the browser made no request');
+      assert.deepEqual(await portalRequests(mark), [], 'the browser made no request');
       assert.equal(fetchedFromPortal.length, mark.portal);
     });
 
     test('allowInsecureProxyUrl: true allows it explicitly', async () => {
-      const mark = before();
+      const mark = await before();
       const r = await send(validMessage(), { proxyUrl: 'http://portal.example/api/send', allowInsecureProxyUrl: true });
       assert.ok(r.ok, JSON.stringify(r.error));
       assert.equal(fetchedFromPortal.slice(mark.portal).filter((x) => x.method === 'POST').length, 1);
     });
 
     test('https: is allowed; loopback and same-origin are allowed', async () => {
-      const mark = before();
+      const mark = await before();
       assert.ok((await send(validMessage(), { proxyUrl: 'https://portal.example/api/send' })).ok);
       assert.equal(fetchedFromPortal.slice(mark.portal).filter((x) => x.method === 'POST').length, 1);
       assert.ok((await send(validMessage(), { proxyUrl: `${faults.url}/ok` })).ok, 'loopback');
@@ -202,12 +213,12 @@ describe('in the browser', () => {
     });
 
     test('non-http(s) schemes are refused even with allowInsecureProxyUrl', async () => {
-      const mark = before();
+      const mark = await before();
       for (const proxyUrl of ['javascript:alert(1)', 'data:application/json,{}', 'file:///etc/passwd', 'ftp://127.0.0.1/x', 'ws://127.0.0.1/x', 'blob:http://127.0.0.1/x']) {
         const r = await send(validMessage(), { proxyUrl, allowInsecureProxyUrl: true });
         assert.equal(r.error?.kind, 'validation', proxyUrl);
       }
-      const outgoing = opened.requests.slice(mark.requests).filter((r) => !r.url.startsWith(pageServer.url));
+      const outgoing = (await page.requests()).slice(mark.requests).filter((r) => !r.url.startsWith(pageServer.url));
       assert.deepEqual(outgoing, []);
     });
   });
@@ -373,23 +384,24 @@ describe('in the browser', () => {
       checkError('encodeAttachment', enc);
     });
 
-    test('the console stayed free of message content', (t) => {
-      t.diagnostic(`${scanned.length} errors scanned; ${opened.consoleEntries.length} console entries`);
-      const found = opened.consoleEntries.filter((e) => leaks(e.text).length > 0);
+    test('the console stayed free of message content', async (t) => {
+      const entries = await page.consoleEntries();
+      t.diagnostic(`${scanned.length} errors scanned; ${entries.length} console entries`);
+      const found = entries.filter((e) => leaks(e.text).length > 0);
       assert.deepEqual(found, []);
-      assert.deepEqual(opened.consoleEntries.filter((e) => e.type === 'pageerror'), []);
+      assert.deepEqual(entries.filter((e) => e.type === 'pageerror'), []);
     });
   });
 });
 
 // ---------------------------------------------------------------------------------------
-describe('the reference proxy strips browser-sent auth', () => {
-  const s = useServers({ dev: true, modulePage: 'dev', open: true });
+for (const engineName of selectedEngines()) describe(`the reference proxy strips browser-sent auth [${engineName}]`, () => {
+  const s = useServers({ dev: true, modulePage: 'dev', engine: engineName, open: true });
 
   test('Updox receives the server credentials, never the browser ones', async () => {
     const subject = `strip-${Date.now()}`;
     const browserAuth = { applicationId: 'browser-app', applicationPassword: 'browser-secret-pw', accountId: 'browser-acct', userId: 'browser-user' };
-    const r = await s.opened.page.evaluate(
+    const r = await s.page.evaluate(
       ({ message, options }) => window.settle(window.updox.sendPatientDirectMessage(message, options)),
       { message: validMessage({ subject }), options: { proxyUrl: PROXY_PATH, auth: browserAuth, allowBrowserCredentials: true } },
     );

@@ -1,21 +1,22 @@
 // Updox's own documented sample request goes through the whole chain: the built module
 // validates it, sends it to the reference proxy, which adds the server's credentials and
 // forwards it to the mock Updox; the mock records exactly the sample's fields and bytes.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DEMO_AUTH } from '../server/mock-updox.mjs';
 import { updoxSampleRequest } from './support/message.mjs';
+import { selectedEngines } from './support/engines.mjs';
 import { useServers } from './support/servers.mjs';
 
 const sample = updoxSampleRequest();
 
-const s = useServers({ dev: true, browser: true });
+for (const engineName of selectedEngines()) describe(engineName, () => {
+const s = useServers({ dev: true, engine: engineName });
 
 test("Updox's sample request validates, sends through the proxy and arrives intact", async () => {
   s.dev.mock.reset();
-  const page = await s.browser.newPage();
-  await page.goto(s.dev.url);
+  const page = await s.engine.newPage(s.dev.url);
   const { auth, ...message } = sample;
   assert.ok(auth, 'the sample carries an auth block, which the page must not send');
   const out = await page.evaluate(async (msg) => {
@@ -46,4 +47,5 @@ test("Updox's sample request validates, sends through the proxy and arrives inta
   // Sent as canonical base64: no spaces.
   assert.doesNotMatch(received.body.attachments[0].content, /\s/);
   await page.close();
+});
 });

@@ -1,10 +1,10 @@
 // Sending from a Web Worker (the documented option for portals that want no encoding work
 // on the main thread): the module runs in a dedicated module worker, with no `window`,
 // encodes a File and sends it through the reference proxy to the mock Updox.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { captureConsole } from './support/browser.mjs';
+import { selectedEngines } from './support/engines.mjs';
 import { useServers } from './support/servers.mjs';
 
 const WORKER_JS = `
@@ -26,7 +26,7 @@ self.onmessage = async ({ data }) => {
   }
 };`;
 
-const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>worker</title>
+const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>worker</title><link rel="icon" href="data:,">
 <script type="module" src="/worker-test-page.js"></script>`;
 const PAGE_JS = `
 window.sendFromWorker = (to, bytes) => new Promise((resolve) => {
@@ -36,24 +36,27 @@ window.sendFromWorker = (to, bytes) => new Promise((resolve) => {
   worker.postMessage({ to, bytes });
 });`;
 
-const s = useServers({ dev: true, browser: true });
+const js = (body) => ({ type: 'text/javascript; charset=utf-8', body });
+// The test's own page and worker script, served from the module page's origin, whose proxy
+// route forwards to the dev server's reference proxy and mock Updox.
+const FILES = {
+  '/worker-test.html': { type: 'text/html; charset=utf-8', body: PAGE_HTML },
+  '/worker-test-page.js': js(PAGE_JS),
+  '/worker-test.js': js(WORKER_JS),
+};
+
+for (const engineName of selectedEngines()) describe(engineName, () => {
+const s = useServers({ dev: true, modulePage: { upstream: 'dev', files: FILES }, engine: engineName });
 
 async function openPage() {
-  const page = await s.browser.newPage();
-  const consoleEntries = captureConsole(page);
-  // The test's own page and worker script, served from the dev server's origin.
-  const js = (body) => ({ status: 200, contentType: 'text/javascript', body });
-  await page.route('**/worker-test.html', (r) => r.fulfill({ status: 200, contentType: 'text/html', body: PAGE_HTML }));
-  await page.route('**/worker-test-page.js', (r) => r.fulfill(js(PAGE_JS)));
-  await page.route('**/worker-test.js', (r) => r.fulfill(js(WORKER_JS)));
-  await page.goto(`${s.dev.url}worker-test.html`.replace(/([^:])\/\//, '$1/'));
-  await page.waitForFunction(() => typeof window.sendFromWorker === 'function');
-  return { page, consoleEntries };
+  const page = await s.engine.newPage(`${s.modulePage.url}/worker-test.html`);
+  await page.waitFor(() => typeof window.sendFromWorker === 'function');
+  return { page };
 }
 
 test('a module worker encodes and sends a File; the mock receives the exact bytes', async () => {
   s.dev.mock.reset();
-  const { page, consoleEntries } = await openPage();
+  const { page } = await openPage();
   const bytes = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31 + 7) & 0xff));
   const answer = await page.evaluate(
     ([to, arr]) => window.sendFromWorker(to, new Uint8Array(arr)),
@@ -68,7 +71,7 @@ test('a module worker encodes and sends a File; the mock receives the exact byte
   assert.equal(attachment.fileName, 'scan.pdf');
   assert.equal(attachment.sha256, createHash('sha256').update(bytes).digest('hex'));
   assert.equal(typeof answer.messageId, 'number');
-  assert.deepEqual(consoleEntries.filter((e) => e.type === 'error' || e.type === 'pageerror'), []);
+  assert.deepEqual((await page.consoleEntries()).filter((e) => e.type === 'error' || e.type === 'pageerror'), []);
   await page.close();
 });
 
@@ -80,4 +83,5 @@ test('a failure in the worker arrives as an UpdoxError with its code', async () 
   );
   assert.deepEqual(answer, { ok: false, kind: 'updox', code: 4651, name: 'UpdoxError' });
   await page.close();
+});
 });

@@ -9,10 +9,10 @@
 //   node tests/soak/run.mjs test-output/soak/browser.json
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { launchBrowser } from '../support/browser.mjs';
 import { FAULTS, runFault } from '../support/fault-table.mjs';
 import { runHostileTable } from '../support/hostile-table.mjs';
 import { PROXY_PATH } from '../support/module-page.mjs';
+import { openEngine } from '../support/engines.mjs';
 import { startServers } from '../support/servers.mjs';
 
 const env = process.env;
@@ -166,11 +166,11 @@ function verify(run, results, messages) {
 }
 
 async function load(browser) {
-  const servers = await startServers({ browser: () => browser, dev: true, modulePage: 'dev', open: true });
-  const { dev } = servers;
-  const { context, page, consoleEntries } = servers.opened;
+  const servers = await startServers({ engine: () => browser, dev: true, modulePage: 'dev', open: true });
+  const { dev, page } = servers;
   try {
-    const cdp = await context.newCDPSession(page);
+    // Chromium's DevTools Protocol, for its heap figures.
+    const cdp = await page.raw.createCDPSession();
     await cdp.send('Performance.enable');
     // Warm up (module, fetch, crypto, first allocations), then take the baseline.
     await page.evaluate(pageRun, { runId: 0, sends: [0, 10, 16].map((i) => ({ i, sizes: plan(i) })), inFlight: 3, proxyUrl: PROXY_PATH });
@@ -208,7 +208,7 @@ async function load(browser) {
     summary.heap.wasmAfterRunsBytes = after.map((h) => h.wasm);
     if (last.used > first.used + HEAP_GROWTH_TOLERANCE) fail(`JS heap grew across runs: ${mib(first.used)} -> ${mib(last.used)}`);
     if (last.wasm > first.wasm) fail(`wasm memory grew across runs: ${mib(first.wasm)} -> ${mib(last.wasm)}`);
-    const leaked = consoleEntries.filter((e) => /soak-\d|Soak message/.test(e.text) || e.type === 'pageerror');
+    const leaked = (await page.consoleEntries()).filter((e) => /soak-\d|Soak message/.test(e.text) || e.type === 'pageerror');
     if (leaked.length) fail(`console got message content or errors: ${JSON.stringify(leaked.slice(0, 3))}`);
   } finally {
     await servers.close();
@@ -218,9 +218,8 @@ async function load(browser) {
 // ---- (b) faults and (c) hostile input ----------------------------------------------------
 
 async function faultsAndHostile(browser) {
-  const servers = await startServers({ browser: () => browser, faults: true, modulePage: true, open: true });
-  const { faults } = servers;
-  const { page } = servers.opened;
+  const servers = await startServers({ engine: () => browser, faults: true, modulePage: true, open: true });
+  const { faults, page } = servers;
   try {
     for (let rep = 1; rep <= FAULT_REPEATS; rep++) {
       const t0 = Date.now();
@@ -251,7 +250,7 @@ async function faultsAndHostile(browser) {
 }
 
 const out = process.argv[2] || 'test-output/soak/browser.json';
-const browser = await launchBrowser();
+const browser = await openEngine('chromium');
 try {
   await load(browser);
   await faultsAndHostile(browser);

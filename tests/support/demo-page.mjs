@@ -1,10 +1,11 @@
-// Helpers for driving the demo page (www/) in tests/demo.test.mjs: open it in a fresh
-// browser context, fill it the way a patient would, and check what the browser saw.
+// Driving the demo page (www/) in tests/demo.test.mjs, in any engine (engines.mjs): open it
+// in a fresh page, find its controls by their visible labels, fill it the way a patient
+// would, and check what the browser saw.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureConsole } from './browser.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'screenshots');
@@ -12,70 +13,136 @@ export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'screenshots');
 export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
 
 /** The Updox credentials the dev server's proxy adds (the page never has them). */
-export const DEMO_AUTH = Object.freeze({
-  applicationId: 'demo-app',
-  applicationPassword: 'demo-password',
-  accountId: 'demo-account',
-  userId: 'demo-user',
-});
+export { DEMO_AUTH } from '../../server/mock-updox.mjs';
 
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+// Records CSP violations in window.__cspViolations. Chromium and Firefox run it before the
+// page's own scripts; WebKit after the load event (see engines.mjs, initScript).
+const CSP_RECORDER = `
+if (!window.__cspViolations) {
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.__cspViolations.push({
+      directive: event.effectiveDirective || event.violatedDirective,
+      blockedURI: event.blockedURI,
+      source: event.sourceFile + ':' + event.lineNumber,
+    });
+  }, true);
+}`;
+
 /**
- * Opens the demo page in a new context of `browser` and waits for the wasm module.
- * Records CSP violations in `window.__cspViolations` (an init script runs before the page's
- * own scripts and is not subject to its CSP). `beforeLoad(page)` runs before navigation
- * (e.g. to add routes). Returns {context, page, consoleEntries, response}; close with
- * `await context.close()`.
+ * Opens the demo page at `url` in a new page of `engine` and waits until the module has
+ * loaded (or failed to). Resolves the page (engines.mjs); close it with `page.close()`.
  */
-export async function openDemoPage(
-  browser,
-  url,
-  { viewport = { width: 1024, height: 900 }, bypassCSP = false, beforeLoad } = {},
-) {
-  const context = await browser.newContext({ viewport, bypassCSP });
-  const page = await context.newPage();
-  const consoleEntries = captureConsole(page);
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener(
-      'securitypolicyviolation',
-      (event) => {
-        window.__cspViolations.push({
-          directive: event.effectiveDirective || event.violatedDirective,
-          blockedURI: event.blockedURI,
-          source: `${event.sourceFile}:${event.lineNumber}`,
-        });
-      },
-      true,
-    );
-  });
-  await beforeLoad?.(page);
-  const response = await page.goto(url, { waitUntil: 'load' });
-  await page.waitForSelector('body:not([data-ready="false"])', { timeout: 20000 });
-  return { context, page, consoleEntries, response };
+export async function openDemoPage(engine, url, { viewport = { width: 1024, height: 900 } } = {}) {
+  const page = await engine.newPage(url, { viewport, initScript: CSP_RECORDER });
+  await page.waitFor(() => document.body && document.body.dataset.ready !== 'false', { timeout: 30_000 });
+  return page;
 }
 
-/** The page's form controls, found by their visible labels (so the labels are tested too). */
-export function controls(page) {
-  const byLabel = (text) => page.getByLabel(text, { exact: true });
-  return {
-    to: byLabel("Recipient's Direct address"),
-    subject: byLabel('Subject'),
-    textMessage: byLabel('Message'),
-    files: byLabel('Choose files to attach'),
-    senderId: byLabel('My patient ID'),
-    senderDemographics: byLabel('My patient ID and details (demographics)'),
-    patientId: byLabel('Patient ID'),
-    firstName: byLabel('First name'),
-    middleName: byLabel('Middle name (optional)'),
-    lastName: byLabel('Last name'),
-    dateOfBirth: byLabel('Date of birth (optional)'),
-    gender: byLabel('Gender (optional)'),
-    emailAddress: byLabel('E-mail (optional)'),
-    send: page.getByRole('button', { name: 'Send securely' }),
-    cancel: page.getByRole('button', { name: 'Cancel' }),
-  };
+const LABELS = {
+  to: "Recipient's Direct address",
+  subject: 'Subject',
+  textMessage: 'Message',
+  files: 'Choose files to attach',
+  senderId: 'My patient ID',
+  senderDemographics: 'My patient ID and details (demographics)',
+  patientId: 'Patient ID',
+  firstName: 'First name',
+  middleName: 'Middle name (optional)',
+  lastName: 'Last name',
+  dateOfBirth: 'Date of birth (optional)',
+  gender: 'Gender (optional)',
+  emailAddress: 'E-mail (optional)',
+};
+const BUTTONS = { send: 'Send securely', cancel: 'Cancel' };
+
+/**
+ * The page's form controls as CSS selectors, found by their visible labels and the
+ * buttons by their text (so the labels are tested too); throws if one is missing.
+ */
+export async function controls(page) {
+  const found = await page.evaluate(
+    (labels, buttons) => {
+      const norm = (s) => s.replace(/\s+/g, ' ').trim();
+      const out = {};
+      for (const [key, text] of Object.entries(labels)) {
+        const label = [...document.querySelectorAll('label')].find((l) => norm(l.textContent) === text);
+        const control = label && (label.control ?? document.getElementById(label.htmlFor));
+        out[key] = control?.id ? `#${control.id}` : null;
+      }
+      for (const [key, text] of Object.entries(buttons)) {
+        const button = [...document.querySelectorAll('button')].find((b) => norm(b.textContent) === text);
+        out[key] = button?.id ? `#${button.id}` : null;
+      }
+      return out;
+    },
+    LABELS,
+    BUTTONS,
+  );
+  const missing = Object.keys(found).filter((k) => !found[k]);
+  if (missing.length) throw new Error(`demo page controls not found by label: ${missing.join(', ')}`);
+  return found;
+}
+
+/** The selector of the Remove button for the attached file `name`. */
+export async function removeButton(page, name) {
+  const index = await page.evaluate(
+    (label) => [...document.querySelectorAll('#attachment-list li button.remove')].findIndex((b) => b.textContent.replace(/\s+/g, ' ').trim() === label),
+    `Remove ${name}`,
+  );
+  if (index < 0) throw new Error(`no Remove button for the file (#${name.length} chars)`);
+  return `#attachment-list li:nth-child(${index + 1}) button.remove`;
+}
+
+// ---- reading the page ---------------------------------------------------------------------
+
+/** Text of an element, or null when it (or an ancestor) is hidden or absent. */
+export function visibleText(page, selector) {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    return !el || el.closest('[hidden]') ? null : el.textContent.trim();
+  }, selector);
+}
+export const attribute = (page, selector, name) =>
+  page.evaluate((sel, n) => document.querySelector(sel)?.getAttribute(n) ?? null, selector, name);
+export const count = (page, selector) => page.evaluate((sel) => document.querySelectorAll(sel).length, selector);
+export const isDisabled = (page, selector) => page.evaluate((sel) => document.querySelector(sel).disabled, selector);
+export const isChecked = (page, selector) => page.evaluate((sel) => document.querySelector(sel).checked, selector);
+export const inputValue = (page, selector) => page.evaluate((sel) => document.querySelector(sel).value, selector);
+export const textContent = (page, selector) => page.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector);
+export const focusedId = (page) => page.evaluate(() => document.activeElement?.id);
+/** Waits until `selector` matches an element. */
+export const waitForSelector = (page, selector, timeout = 20_000) =>
+  page.waitFor((sel) => document.querySelector(sel) !== null, { timeout }, selector);
+
+/** Horizontal overflow: the document's scroll width (should be <= viewport width). */
+export function scrollWidth(page) {
+  return page.evaluate(() => document.scrollingElement.scrollWidth);
+}
+
+/** The CSP violations the page reported (see openDemoPage). */
+export function cspViolations(page) {
+  return page.evaluate(() => window.__cspViolations ?? []);
+}
+
+// ---- acting like a patient ----------------------------------------------------------------
+
+/** Sets a control's value the way a browser's own picker does (date, select), then leaves it. */
+async function pick(page, selector, value) {
+  await page.evaluate(
+    (sel, v) => {
+      const el = document.querySelector(sel);
+      el.focus();
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    selector,
+    value,
+  );
+  await page.press('Tab');
 }
 
 /**
@@ -84,33 +151,49 @@ export function controls(page) {
  * gender, emailAddress} (the latter picks "demographics").
  */
 export async function fillForm(page, { to, subject, textMessage, patient }) {
-  const c = controls(page);
-  const type = async (locator, value) => {
+  const c = await controls(page);
+  const type = async (selector, value) => {
     if (value === undefined) return;
-    await locator.click();
-    await locator.fill('');
-    await locator.pressSequentially(value);
-    await locator.press('Tab');
+    await page.click(selector);
+    await page.fill(selector, value);
+    await page.press('Tab');
   };
   await type(c.to, to);
   await type(c.subject, subject);
   await type(c.textMessage, textMessage);
   if (patient) {
     const demographics = 'firstName' in patient;
-    await (demographics ? c.senderDemographics : c.senderId).check();
+    const radio = demographics ? c.senderDemographics : c.senderId;
+    if (!(await isChecked(page, radio))) await page.click(radio);
     await type(c.patientId, patient.patientId);
     if (demographics) {
       await type(c.firstName, patient.firstName);
       await type(c.middleName, patient.middleName);
       await type(c.lastName, patient.lastName);
-      if (patient.dateOfBirth !== undefined) {
-        await c.dateOfBirth.fill(patient.dateOfBirth);
-        await c.dateOfBirth.press('Tab');
-      }
-      if (patient.gender !== undefined) await c.gender.selectOption(patient.gender);
+      if (patient.dateOfBirth !== undefined) await pick(page, c.dateOfBirth, patient.dateOfBirth);
+      if (patient.gender !== undefined) await pick(page, c.gender, patient.gender);
       await type(c.emailAddress, patient.emailAddress);
     }
   }
+}
+
+/**
+ * Writes `files` ({name, buffer}) to a new temporary folder, as a patient's files on disk;
+ * resolves their paths (in order).
+ */
+export function filesOnDisk(files) {
+  const dir = mkdtempSync(join(tmpdir(), 'updox-demo-files-'));
+  return files.map(({ name, buffer }) => {
+    const path = join(dir, name);
+    writeFileSync(path, buffer);
+    return path;
+  });
+}
+
+/** Picks `files` ({name, buffer}, one or several) with the page's file input. */
+export async function attachFiles(page, files) {
+  const c = await controls(page);
+  await page.setFiles(c.files, filesOnDisk([files].flat()));
 }
 
 /** Clicks Send and waits until the result panel shows an outcome. */
@@ -118,15 +201,12 @@ export async function sendAndWait(page, { timeout = 20000 } = {}) {
   await page.evaluate(() => {
     delete document.getElementById('result').dataset.outcome;
   });
-  await controls(page).send.click();
-  await page.waitForSelector('#result[data-outcome]', { timeout });
-  return page.$eval('#result', (el) => el.dataset.outcome);
+  await page.click((await controls(page)).send);
+  await waitForSelector(page, '#result[data-outcome]', timeout);
+  return page.evaluate(() => document.getElementById('result').dataset.outcome);
 }
 
-/** Text of an element, or null when it (or an ancestor) is hidden. */
-export function visibleText(page, selector) {
-  return page.$eval(selector, (el) => (el.closest('[hidden]') ? null : el.textContent.trim()));
-}
+// ---- what the browser saw -------------------------------------------------------------------
 
 /** Fails if the console has errors or warnings, or shows any of `secrets`. */
 export function assertCleanConsole(assert, entries, secrets = []) {
@@ -143,20 +223,10 @@ export function assertCleanConsole(assert, entries, secrets = []) {
   }
 }
 
-/** The CSP violations the page reported (see openDemoPage). */
-export function cspViolations(page) {
-  return page.evaluate(() => window.__cspViolations);
-}
-
-/** Writes a full-page screenshot to test-output/screenshots/NAME.png. */
+/** Writes a screenshot to test-output/screenshots/NAME.png. */
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot(path);
   return path;
-}
-
-/** Horizontal overflow: the document's scroll width (should be <= viewport width). */
-export function scrollWidth(page) {
-  return page.evaluate(() => document.scrollingElement.scrollWidth);
 }

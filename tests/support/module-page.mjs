@@ -6,13 +6,15 @@
 //                          exposes it as `window.updox` (plus helpers, see HARNESS below)
 //   GET  /pkg/...          the built package
 //   GET  /warm             a tiny answer (to open keep-alive connections before a test)
+//   GET  (files)           the suite's own files: `files` maps a path to {type, body}
 //   POST /api/updox/PatientDirectMessageSend
 //                          when `upstream` is given: forwarded to that URL (e.g. the dev
 //                          server's reference proxy) and its answer relayed. `front.dropNext`
 //                          makes the next N such POSTs that arrive on a *reused* keep-alive
 //                          connection be forwarded, answered upstream, and then have their
 //                          connection destroyed before any response byte: what makes
-//                          Chromium silently resend a POST.
+//                          Chromium and Firefox silently resend a POST (with
+//                          `front.dropFresh`, on a fresh connection too).
 //
 // No CSP on this page (the suites evaluate code in it); the demo page's CSP is tested by
 // tests/demo.test.mjs.
@@ -20,7 +22,6 @@ import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '../../server/static-files.mjs';
-import { captureConsole } from './browser.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const PKG_DIR = join(ROOT, 'pkg');
@@ -29,7 +30,7 @@ export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>updox-direct test page</title>
-<script type="module" src="/harness.mjs"></script></head><body></body></html>`;
+<link rel="icon" href="data:,"><script type="module" src="/harness.mjs"></script></head><body></body></html>`;
 
 // Runs in the page. `describeError` turns whatever a call threw into plain data; `settle`
 // awaits a promise and reports {ok, value|error, ms}.
@@ -90,12 +91,13 @@ function forward(upstream, req, body) {
 }
 
 /**
- * Starts the page server. `upstream`: URL the proxy route forwards to (optional).
+ * Starts the page server. `upstream`: URL the proxy route forwards to (optional); `files`:
+ * {'/path': {type, body}} served as they are.
  * Resolves {url, proxyUrl, front, close()} where `front` holds counters:
- * {posts, dropped, freshSkipped, keys: [...], dropNext}.
+ * {posts, dropped, freshSkipped, keys: [...], dropNext, dropFresh}.
  */
-export async function startModulePage({ upstream } = {}) {
-  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], dropNext: 0 };
+export async function startModulePage({ upstream, files = {} } = {}) {
+  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], dropNext: 0, dropFresh: false };
   const server = http.createServer(async (req, res) => {
     const socket = req.socket;
     socket.servedRequests ??= 0;
@@ -113,6 +115,11 @@ export async function startModulePage({ upstream } = {}) {
         res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
         return res.end(HARNESS);
       }
+      if (req.method === 'GET' && Object.hasOwn(files, path)) {
+        const { type, body } = files[path];
+        res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+        return res.end(body);
+      }
       if (req.method === 'GET' && path === '/warm') {
         res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 2 });
         return res.end('ok');
@@ -127,7 +134,7 @@ export async function startModulePage({ upstream } = {}) {
         for await (const c of req) chunks.push(c);
         const answer = await forward(upstream, req, Buffer.concat(chunks));
         if (front.dropNext > 0) {
-          if (reused) {
+          if (reused || front.dropFresh) {
             front.dropNext -= 1;
             front.dropped += 1;
             // Answered upstream (Updox has the message), but the browser gets no byte.
@@ -168,17 +175,11 @@ export async function startModulePage({ upstream } = {}) {
 }
 
 /**
- * Opens the page of `pageUrl` in a new context of `browser` and waits for the module.
- * Returns {context, page, consoleEntries, requests} (`requests`: every URL the page asked
- * for, from the browser's side).
+ * Opens the module page of `pageUrl` in a new page of `engine` (engines.mjs) and waits for
+ * the module; resolves the page.
  */
-export async function openModulePage(browser, pageUrl) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const consoleEntries = captureConsole(page);
-  const requests = [];
-  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
-  await page.goto(pageUrl + '/', { waitUntil: 'load' });
-  await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });
-  return { context, page, consoleEntries, requests };
+export async function openModulePage(engine, pageUrl) {
+  const page = await engine.newPage(`${pageUrl}/`);
+  await page.waitFor(() => window.__ready === true, { timeout: 30_000 });
+  return page;
 }

@@ -1,15 +1,22 @@
 // The servers fixture: starts what a suite needs (dev server with proxy and mock Updox,
-// fault server, module page, browser) and stops all of it afterwards, in reverse order.
+// fault server, module page, a browser engine with the module page open) and stops all of
+// it afterwards, in reverse order.
 //
-//   const s = useServers({ dev: true, modulePage: 'dev', browser: true, open: true });
-//   test('…', async () => { await s.opened.page.evaluate(…); s.dev.mock.messages(); });
+//   for (const name of selectedEngines()) {
+//     describe(name, () => {
+//       const s = useServers({ engine: name, dev: true, modulePage: 'dev', open: true });
+//       test('…', async () => { await s.page.evaluate(…); s.dev.mock.messages(); });
+//     });
+//   }
 //
-// `useServers` registers node:test `before`/`after` hooks in the current file or describe()
-// block; `startServers` is the same without hooks (for scripts such as the soak).
+// `useServers` registers node:test `before`/`after` hooks in the current describe() block
+// (inside a describe, so they run in order on every Node version); `startServers` is the
+// same without hooks (for scripts such as the soak).
 import { after, before } from 'node:test';
 import { startDevServer } from '../../server/dev-server.mjs';
-import { launchBrowser } from './browser.mjs';
+import { openEngine } from './engines.mjs';
 import { startFaultServer } from './fault-server.mjs';
+import { startFront } from './front.mjs';
 import { openModulePage, startModulePage } from './module-page.mjs';
 
 /**
@@ -19,13 +26,15 @@ import { openModulePage, startModulePage } from './module-page.mjs';
  *               process: static demo, reference proxy, mock Updox) on a free port, quiet,
  *               with `env` (default {}: the demo credentials) and `root` (default the
  *               repository): {url, proxyUrl, mock: {messages(), requests(), reset()}, …}
- *   faults      true: the fault server (tests/support/fault-server.mjs): {url}
- *   modulePage  true | 'dev': the module page (module-page.mjs); with 'dev' its proxy route
- *               forwards to the dev server's proxy: {url, proxyUrl, front}
- *   browser     true: a headless Chromium (browser.mjs), or a function returning a browser
- *               started elsewhere (e.g. by the file's own fixture; not closed here)
- *   open        true: the module page opened in that browser: {page, context, consoleEntries,
- *               requests}, as `opened`
+ *   front       true: a front (front.mjs) in front of the dev server: {url, log, route()}
+ *   faults      true: the fault server (fault-server.mjs): {url}
+ *   modulePage  true | 'dev' | {upstream: 'dev', files}: the module page (module-page.mjs);
+ *               with 'dev' its proxy route forwards to the dev server's proxy:
+ *               {url, proxyUrl, front}
+ *   engine      'chromium' | 'firefox' | 'webkit' (engines.mjs), or a function returning an
+ *               engine opened elsewhere (not closed here); `engineOptions` (or a function
+ *               returning them) go to openEngine
+ *   open        true: the module page opened in that engine, ready, as `page`
  * If a start fails, whatever had started is stopped before the error is thrown.
  */
 export async function startServers(options = {}) {
@@ -42,25 +51,32 @@ export async function startServers(options = {}) {
       s.dev = await startDevServer({ port: 0, quiet: true, env, ...(root ? { root } : {}) });
       started.push(() => s.dev.close());
     }
+    if (options.front) {
+      if (!s.dev) throw new Error('front: true needs dev: true');
+      s.front = await startFront(s.dev.url);
+      started.push(() => s.front.close());
+    }
     if (options.faults) {
       s.faults = await startFaultServer();
       started.push(() => s.faults.close());
     }
     if (options.modulePage) {
-      if (options.modulePage === 'dev' && !s.dev) throw new Error("modulePage: 'dev' needs dev: true");
-      s.modulePage = await startModulePage(options.modulePage === 'dev' ? { upstream: s.dev.proxyUrl } : {});
+      const { upstream, files } = typeof options.modulePage === 'object' ? options.modulePage : { upstream: options.modulePage };
+      if (upstream === 'dev' && !s.dev) throw new Error("modulePage upstream 'dev' needs dev: true");
+      s.modulePage = await startModulePage({ upstream: upstream === 'dev' ? s.dev.proxyUrl : undefined, files });
       started.push(() => s.modulePage.close());
     }
-    if (typeof options.browser === 'function') {
-      s.browser = options.browser();
-    } else if (options.browser || options.open) {
-      s.browser = await launchBrowser();
-      started.push(() => s.browser.close());
+    if (typeof options.engine === 'function') {
+      s.engine = options.engine();
+    } else if (options.engine) {
+      const engineOptions = typeof options.engineOptions === 'function' ? options.engineOptions() : options.engineOptions;
+      s.engine = await openEngine(options.engine, engineOptions);
+      started.push(() => s.engine.close());
     }
     if (options.open) {
-      if (!s.modulePage) throw new Error('open: true needs modulePage');
-      s.opened = await openModulePage(s.browser, s.modulePage.url);
-      started.push(() => s.opened.context.close());
+      if (!s.modulePage || !s.engine) throw new Error('open: true needs modulePage and engine');
+      s.page = await openModulePage(s.engine, s.modulePage.url);
+      started.push(() => s.page.close());
     }
   } catch (err) {
     await s.close();
@@ -71,8 +87,8 @@ export async function startServers(options = {}) {
 
 /**
  * `startServers(options)` in a `before` hook and `close()` in an `after` hook of the
- * current file or describe() block. Returns an object whose fields (dev, faults,
- * modulePage, browser, opened) are there from the first test on.
+ * current describe() block. Returns an object whose fields (dev, front, faults, modulePage,
+ * engine, page) are there from the first test on.
  */
 export function useServers(options) {
   const s = {};

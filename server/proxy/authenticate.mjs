@@ -1,0 +1,70 @@
+// Who is sending: the portal's `authorize(request)` hook, or a JWT (`Authorization: Bearer`)
+// verified with `jose` (HS256 with a shared secret, or RS256/ES256 against a JWKS URL), or
+// nobody at all in demo mode. Whatever fails is 401 `unauthorized`, and nothing is forwarded.
+
+const PATIENT_ID = /^[^\s\p{Cc}]{1,128}$/u;
+
+/** A patient ID as the module accepts it (1-128 characters, no spaces or control characters). */
+export function patientIdFrom(value) {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) value = String(value);
+  return typeof value === 'string' && PATIENT_ID.test(value) ? value : null;
+}
+
+/** Builds the JWT verifier for {secret | jwksUrl, issuer?, audience?, clockToleranceSec?}. */
+function jwtVerifier(jwt) {
+  let ready;
+  const load = () =>
+    (ready ??= import('jose').then((jose) => {
+      const key = jwt.secret !== undefined ? new TextEncoder().encode(jwt.secret) : jose.createRemoteJWKSet(new URL(jwt.jwksUrl));
+      const algorithms = jwt.secret !== undefined ? ['HS256'] : ['RS256', 'ES256'];
+      return { jose, key, algorithms };
+    }));
+  return async (request) => {
+    const header = request.headers.get('authorization') ?? '';
+    const m = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
+    if (!m) return null;
+    const { jose, key, algorithms } = await load();
+    try {
+      const { payload } = await jose.jwtVerify(m[1], key, {
+        algorithms,
+        requiredClaims: ['exp', 'sub'],
+        issuer: jwt.issuer,
+        audience: jwt.audience,
+        clockTolerance: jwt.clockToleranceSec ?? 5,
+      });
+      const patientId = patientIdFrom(payload.sub);
+      return patientId ? { patientId, scope: patientId } : null;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/**
+ * The authenticator for the configuration: (request, context) -> Promise<{patientId, scope} |
+ * null>, where patientId is null in demo mode (nobody is authenticated; senders are not
+ * bound). A hook that throws, or answers anything but {patientId, scope?}, refuses.
+ */
+export function createAuthenticator(config) {
+  if (config.authorize) {
+    return async (request, context) => {
+      let result;
+      try {
+        result = await config.authorize(request, context);
+      } catch {
+        config.log(`${new Date().toISOString()} proxy authorize() threw; answered 401`);
+        return null;
+      }
+      if (!result) return null;
+      const patientId = patientIdFrom(result.patientId);
+      if (!patientId) {
+        config.log(`${new Date().toISOString()} proxy authorize() returned no valid patientId; answered 401`);
+        return null;
+      }
+      const scope = result.scope === undefined || result.scope === null ? patientId : String(result.scope);
+      return { patientId, scope };
+    };
+  }
+  if (config.jwt) return jwtVerifier(config.jwt);
+  return async () => ({ patientId: null, scope: '' });
+}
