@@ -51,7 +51,16 @@ export async function exchange(url, body, bodyLength, headers, credentials, time
   const controller = new AbortController();
   let timedOut = false;
   let timer;
-  const abort = () => controller.abort();
+  // Aborting settles the exchange at once, whether or not the engine then rejects the fetch
+  // (WebKit can let an aborted fetch run on until its answer arrives).
+  let stop;
+  const stopped = new Promise((_, reject) => (stop = reject));
+  stopped.catch(() => {});
+  const settle = (promise) => Promise.race([promise, stopped]);
+  const abort = () => {
+    controller.abort();
+    stop();
+  };
   let request;
   try {
     const init = { method: 'POST', headers: new Headers([['Content-Type', 'application/json'], ['Idempotency-Key', key], ...headers]), body, signal: controller.signal };
@@ -74,9 +83,9 @@ export async function exchange(url, body, bodyLength, headers, credentials, time
     let response;
     let text;
     try {
-      response = await fetch(request);
+      response = await settle(fetch(request));
       reportProgress(onProgress, 'sending', bodyLength, bodyLength);
-      text = Number(response.headers.get('content-length')) > MAX_ANSWER ? null : await readCapped(response);
+      text = Number(response.headers.get('content-length')) > MAX_ANSWER ? null : await settle(readCapped(response));
     } catch {
       return failure();
     }

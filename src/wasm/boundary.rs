@@ -4,7 +4,7 @@
 //! is synchronous and cannot throw. The package's public functions are js/api.js's.
 
 use super::{js_out, js_read};
-use crate::check::attachment::{self, Content};
+use crate::check::attachment;
 use crate::check::options::Facts;
 use crate::check::patient::{self, Day, SENDER_ID};
 use crate::check::{self as rules, address};
@@ -119,24 +119,8 @@ pub fn core_unreadable(field: String) -> Vec<JsValue> {
 /// its file name, MIME type and size.
 #[wasm_bindgen(js_name = coreCheckFile)]
 pub fn core_check_file(file: Box<[JsValue]>) -> Vec<JsValue> {
-    let mut s = js_read::Slots::new(&file);
-    let entry = match s.flag() {
-        true => js_read::attachment(&mut s, 0),
-        false => Input::Absent,
-    };
-    match attachment::single(&entry) {
-        Ok(a) => {
-            let size = match a.content {
-                Content::Blob { size, .. } => size,
-                Content::Base64(_) => a.size,
-            };
-            js_out::Out::default()
-                .text("ok")
-                .text(&a.file_name)
-                .text(&a.mime_type)
-                .number(size as f64)
-                .done()
-        }
+    match attachment::single(&js_read::file(&file)) {
+        Ok(a) => js_out::file(&a),
         Err(issues) => js_out::error(&issues.into()),
     }
 }
@@ -150,10 +134,7 @@ pub fn core_sender(id: JsValue) -> Vec<JsValue> {
     if !issues.is_empty() {
         return js_out::error(&issues.into());
     }
-    js_out::Out::default()
-        .text("ok")
-        .text(&[patient::FROM_PREFIX, &id].concat())
-        .done()
+    js_out::ok(&[patient::FROM_PREFIX, &id].concat())
 }
 
 /// True when `address` (trimmed) is a syntactically valid Direct address.

@@ -1,6 +1,7 @@
 //! Writes what the JavaScript side gets back: flat lists of plain values, which js/api.js
 //! turns into the objects callers see (issues with their sentences, results, `UpdoxError`).
 
+use crate::check::attachment::{Content, ValidAttachment};
 use crate::check::options::Plan;
 use crate::issue::ValidationIssue;
 use crate::prelude::*;
@@ -113,6 +114,25 @@ pub fn prepared<S, F>(plan: &Plan<S, F>, body: &Body) -> Vec<JsValue> {
         };
     }
     out.done()
+}
+
+/// One File/Blob checked for `encodeAttachment`: "ok", its file name, MIME type and size.
+pub fn file(a: &ValidAttachment) -> Vec<JsValue> {
+    let size = match a.content {
+        Content::Blob { size, .. } => size,
+        Content::Base64(_) => a.size,
+    };
+    Out::default()
+        .text("ok")
+        .text(&a.file_name)
+        .text(&a.mime_type)
+        .number(size as f64)
+        .done()
+}
+
+/// "ok" and one text.
+pub fn ok(text: &str) -> Vec<JsValue> {
+    Out::default().text("ok").text(text).done()
 }
 
 /// A success: "ok", responseCode, responseMessage, messageId (a number's literal, or text),

@@ -102,6 +102,16 @@ pub fn attachment(s: &mut Slots, index: usize) -> Input<AttachmentInput> {
     }
 }
 
+/// The File/Blob given to `encodeAttachment`: whether there is one, then its slots as an
+/// attachment's.
+pub fn file(values: &[JsValue]) -> Input<AttachmentInput> {
+    let mut s = Slots::new(values);
+    match s.flag() {
+        true => attachment(&mut s, 0),
+        false => Input::Absent,
+    }
+}
+
 /// A message: its state, to, subject, textMessage, from, the demographics group, then the
 /// attachments' count and each attachment.
 pub fn message(values: &[JsValue]) -> Input<MessageInput> {
