@@ -7,6 +7,9 @@
 //   GET  /pkg/...          the built package
 //   GET  /warm             a tiny answer (to open keep-alive connections before a test)
 //   GET  (files)           the suite's own files: `files` maps a path to {type, body}
+//   POST /api/updox/DirectAddressValidate
+//                          when `upstream` is given: forwarded to the same path on its host
+//                          and its answer relayed (counted in `front.lookups`)
 //   POST /api/updox/PatientDirectMessageSend
 //                          when `upstream` is given: forwarded to that URL (e.g. the dev
 //                          server's reference proxy) and its answer relayed. `front.dropNext`
@@ -26,6 +29,7 @@ import { serveStatic } from '../../server/static-files.mjs';
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const PKG_DIR = join(ROOT, 'pkg');
 export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
+export const VALIDATE_PATH = '/api/updox/DirectAddressValidate';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
@@ -54,7 +58,10 @@ window.describeError = (e) => {
     responseMessage: isObj ? (e.responseMessage ?? null) : null,
     reason: isObj ? (e.reason ?? null) : null,
     retryable: isObj ? (e.retryable ?? null) : null,
-    issues: isObj && Array.isArray(e.issues) ? e.issues.map((i) => ({ field: i.field, code: i.code, message: i.message })) : null,
+    rule: isObj ? (e.rule ?? null) : null,
+    delivery: isObj ? (e.delivery ?? null) : null,
+    idempotencyKey: isObj ? (e.idempotencyKey ?? null) : null,
+    issues: isObj && Array.isArray(e.issues) ? e.issues.map((i) => ({ field: i.field, code: i.code, rule: i.rule, message: i.message })) : null,
     message: isObj ? String(e.message) : String(e),
     stack: isObj ? String(e.stack ?? '') : '',
     json,
@@ -94,10 +101,10 @@ function forward(upstream, req, body) {
  * Starts the page server. `upstream`: URL the proxy route forwards to (optional); `files`:
  * {'/path': {type, body}} served as they are.
  * Resolves {url, proxyUrl, front, close()} where `front` holds counters:
- * {posts, dropped, freshSkipped, keys: [...], dropNext, dropFresh}.
+ * {posts, dropped, freshSkipped, keys: [...], lookups, dropNext, dropFresh}.
  */
 export async function startModulePage({ upstream, files = {} } = {}) {
-  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], dropNext: 0, dropFresh: false };
+  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], lookups: 0, dropNext: 0, dropFresh: false };
   const server = http.createServer(async (req, res) => {
     const socket = req.socket;
     socket.servedRequests ??= 0;
@@ -126,6 +133,14 @@ export async function startModulePage({ upstream, files = {} } = {}) {
       }
       if (req.method === 'GET' && path.startsWith('/pkg/')) {
         return await serveStatic(req, res, { root: PKG_DIR, prefix: '/pkg/', headers: NO_STORE }, path);
+      }
+      if (path === VALIDATE_PATH && req.method === 'POST' && upstream) {
+        front.lookups += 1;
+        const chunks = [];
+        for await (const c of req) chunks.push(c);
+        const answer = await forward(new URL(VALIDATE_PATH, upstream).href, req, Buffer.concat(chunks));
+        res.writeHead(answer.status, { 'Content-Type': answer.headers['content-type'] ?? 'application/json', 'Content-Length': answer.body.length });
+        return res.end(answer.body);
       }
       if (path === PROXY_PATH && req.method === 'POST' && upstream) {
         front.posts += 1;
