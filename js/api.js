@@ -171,10 +171,26 @@ async function encodeBlob(blob, size, sink, between, ms, signal) {
   }
 }
 
+/**
+ * Reads each File/Blob of size 0 (`empty`: [slot of its size, blob]) within `ms`: one whose
+ * read fails is a file that is gone (Chromium reports the size of a deleted file as 0), so
+ * its size slot becomes unreadable; one that reads is empty.
+ */
+async function gone(slots, empty, ms, signal) {
+  for (const [at, blob] of empty) {
+    try {
+      await within(blob.arrayBuffer(), ms > 0 ? ms : 3e4, signal);
+    } catch {
+      slots[at] = false;
+    }
+  }
+}
+
 /** Base64-encodes a File or Blob into an Updox attachment object. */
 export async function encodeAttachment(file, options) {
   await localeReady(options);
   const { slots, blob } = readFile(file, options);
+  if (slots[2] === 0) await gone(slots, [[2, blob]], slots[6]);
   const [, fileName, mimeType, size, timeoutMs] = ok(coreCheckFile(slots), options);
   const decoder = new TextDecoder();
   let content = '';
@@ -220,6 +236,7 @@ export async function sendPatientDirectMessage(message, options) {
   const m = readMessage(message);
   const o = readOptions(options);
   const { signal, onProgress } = o;
+  await gone(m.slots, m.empty, o.slots[2], signal);
   const [plan, headers, at] = prepare(m.slots, o, options);
   const [, target, timeoutMs, credentials, key, sender, total] = plan;
   const fail = (list) => failure(list, options, key);

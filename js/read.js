@@ -123,13 +123,15 @@ const demographics = (d) =>
   ['patientId', 'firstName', 'middleName', 'lastName', 'dateOfBirth', 'gender', 'emailAddress'].map((k) => text(get(d, k)));
 
 /**
- * A message: {slots, parts} (the attachments' contents, by place: a File/Blob, or base64
- * text without whitespace). Past MAX_LIST entries, only their number is read.
+ * A message: {slots, parts, empty} (the attachments' contents, by place: a File/Blob, or
+ * base64 text without whitespace; and [slot of its size, blob] for each File/Blob of size 0).
+ * Past MAX_LIST entries, only their number is read.
  */
 export function readMessage(m) {
   const parts = [];
+  const empty = [];
   const now = [];
-  if (!isObject(m)) return { slots: [false], parts };
+  if (!isObject(m)) return { slots: [false], parts, empty };
   const slots = [true, ...['to', 'subject', 'textMessage', 'from'].map((k) => text(get(m, k)))];
   slots.push(...group(m, 'patientDemographics', demographics));
   const list = get(m, 'attachments');
@@ -142,11 +144,13 @@ export function readMessage(m) {
     slots.push(n, total - n);
     for (let i = 0; i < n; i++) {
       const item = get(list, i);
-      slots.push(...(item === UNREADABLE ? [false, undefined, undefined, undefined, false] : attachment(item, parts, i, now)));
+      const found = item === UNREADABLE ? [false, undefined, undefined, undefined, false] : attachment(item, parts, i, now);
+      if (found[0] === 'b' && found[1] === 0) empty.push([slots.length + 1, parts[i]]);
+      slots.push(...found);
     }
   }
   seen = now;
-  return { slots, parts };
+  return { slots, parts, empty };
 }
 
 const LIMITS = ['maxSubjectChars', 'maxTextMessageBytes', 'maxAttachments', 'maxAttachmentBytes', 'maxTotalAttachmentBytes'];

@@ -17,7 +17,11 @@
 //                          connection be forwarded, answered upstream, and then have their
 //                          connection destroyed before any response byte: what makes
 //                          Chromium and Firefox silently resend a POST (with
-//                          `front.dropFresh`, on a fresh connection too).
+//                          `front.dropFresh`, on a fresh connection too). `front.refuseNext`
+//                          makes the next N such POSTs have their connection destroyed
+//                          before anything is forwarded (nothing reaches the proxy).
+//                          `front.replayed` records, per answer relayed, whether the proxy
+//                          marked it a replay (Idempotent-Replayed: true).
 //
 // No CSP on this page (the suites evaluate code in it); the demo page's CSP is tested by
 // tests/demo.test.mjs.
@@ -101,10 +105,11 @@ function forward(upstream, req, body) {
  * Starts the page server. `upstream`: URL the proxy route forwards to (optional); `files`:
  * {'/path': {type, body}} served as they are.
  * Resolves {url, proxyUrl, front, close()} where `front` holds counters:
- * {posts, dropped, freshSkipped, keys: [...], lookups, dropNext, dropFresh}.
+ * {posts, dropped, freshSkipped, keys: [...], replayed: [...], lookups, dropNext, dropFresh,
+ * refuseNext}.
  */
 export async function startModulePage({ upstream, files = {} } = {}) {
-  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], lookups: 0, dropNext: 0, dropFresh: false };
+  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], replayed: [], lookups: 0, dropNext: 0, dropFresh: false, refuseNext: 0 };
   const server = http.createServer(async (req, res) => {
     const socket = req.socket;
     socket.servedRequests ??= 0;
@@ -147,7 +152,12 @@ export async function startModulePage({ upstream, files = {} } = {}) {
         front.keys.push(req.headers['idempotency-key'] ?? null);
         const chunks = [];
         for await (const c of req) chunks.push(c);
+        if (front.refuseNext > 0) {
+          front.refuseNext -= 1;
+          return socket.destroy();
+        }
         const answer = await forward(upstream, req, Buffer.concat(chunks));
+        front.replayed.push(answer.headers['idempotent-replayed'] === 'true');
         if (front.dropNext > 0) {
           if (reused || front.dropFresh) {
             front.dropNext -= 1;
