@@ -99,7 +99,7 @@ export const EN = {
   'patientId.too_long': 'The patient ID is too long.',
   'patientId.invalid_characters': 'The patient ID cannot contain spaces or control characters.',
   // Outcomes: why a call rejected.
-  validation: 'The message has problems to fix before it can be sent.',
+  validation: 'The message was not sent: it has problems to fix first.',
   timeout: 'No answer came in time ({seconds} s). The message may or may not have been sent.',
   'network.offline': 'You appear to be offline. The message was not sent.',
   'network.failed': 'The message could not be sent because of a network problem. It may or may not have been delivered.',

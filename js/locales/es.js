@@ -116,7 +116,7 @@ export default {
   'patientId.too_long': PATIENT_ID.too_long,
   'patientId.invalid_characters': PATIENT_ID.invalid_characters,
   // Resultados: por qué falló una llamada.
-  validation: 'Hay datos que corregir antes de enviar el mensaje.',
+  validation: 'El mensaje no se envió: hay datos que corregir antes.',
   timeout: `No llegó ninguna respuesta a tiempo ({seconds} s). ${MAYBE_SENT}`,
   'network.offline': `Parece que no tiene conexión a internet. ${NOT_SENT}`,
   'network.failed': `No se pudo enviar el mensaje por un problema de conexión. ${MAYBE_SENT}`,
