@@ -2,7 +2,7 @@
 // in a fresh page, find its controls by their visible labels, fill it the way a patient
 // would, and check what the browser saw.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,7 @@ const LABELS = {
   gender: 'Gender (optional)',
   emailAddress: 'E-mail (optional)',
 };
-const BUTTONS = { send: 'Send securely', cancel: 'Cancel' };
+const BUTTONS = { send: 'Send securely', cancel: 'Cancel', sendAgain: 'Send again safely' };
 
 /**
  * The page's form controls as CSS selectors, found by their visible labels and the
@@ -120,6 +120,18 @@ export const waitForSelector = (page, selector, timeout = 20_000) =>
 /** Horizontal overflow: the document's scroll width (should be <= viewport width). */
 export function scrollWidth(page) {
   return page.evaluate(() => document.scrollingElement.scrollWidth);
+}
+
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page; returns the violations as "rule (impact): targets" lines. */
+export async function axeViolations(page) {
+  // Evaluated scripts are not subject to the page's CSP: axe runs under the strict policy.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const { violations } = await window.axe.run(document);
+    return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
 }
 
 /** The CSP violations the page reported (see openDemoPage). */
