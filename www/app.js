@@ -440,11 +440,12 @@ cancelButton.addEventListener('click', () => controller?.abort());
 
 // ---- can the recipient receive secure messages? ----------------------------------------
 
-// Asked when the field is left (a moment later, once focus has settled), never while typing;
-// the proxy remembers answers, so leaving the field again costs nothing.
+// Asked when the field is left (a moment later, unless the patient comes straight back),
+// never while typing; the proxy remembers answers, so leaving the field again costs nothing.
+// "Checking…" shows at once, so the page does not shift again until the answer.
 const toInput = $('to');
 const toStatus = $('to-status');
-let checkTimer = null;
+let checkTimer = null; // the check about to start, if any
 let checking = null; // AbortController of the check in progress
 let checkedAddress = ''; // the address the status is about
 let recipientState = ''; // '', 'checking', 'trusted', 'untrusted', 'unchecked'
@@ -455,15 +456,20 @@ function showRecipient(state) {
   toStatus.textContent = state ? t(state) : '';
 }
 
-async function checkRecipient() {
-  const address = toInput.value.trim();
-  if (!ready || address === checkedAddress) return;
+/** Forgets the status and any check under way (the address changed). */
+function forgetRecipient() {
+  clearTimeout(checkTimer);
+  checkTimer = null;
   checking?.abort();
+  checking = null;
+  checkedAddress = '';
+  showRecipient('');
+}
+
+async function checkRecipient(address) {
+  checkTimer = null;
   checkedAddress = address;
-  // An address that is not valid gets the field's own message instead.
-  if (!updox.isValidDirectAddress(address)) return showRecipient('');
   const mine = (checking = new AbortController());
-  showRecipient('checking');
   try {
     const { trusted } = await updox.checkDirectRecipient(address, {
       proxyUrl: VALIDATE_URL,
@@ -480,17 +486,21 @@ async function checkRecipient() {
 }
 
 toInput.addEventListener('focusout', () => {
-  clearTimeout(checkTimer);
-  checkTimer = setTimeout(checkRecipient, 250);
+  const address = toInput.value.trim();
+  if (!ready || address === checkedAddress || checkTimer) return;
+  forgetRecipient();
+  // An address that is not valid gets the field's own message instead.
+  if (!updox.isValidDirectAddress(address)) return;
+  showRecipient('checking');
+  checkTimer = setTimeout(() => checkRecipient(address), 250);
+});
+toInput.addEventListener('focusin', () => {
+  // Back in the field before the check started: no check yet.
+  if (checkTimer) forgetRecipient();
 });
 // Typing makes the status stale: it goes, and comes back when the field is left.
 toInput.addEventListener('input', () => {
-  if (toInput.value.trim() === checkedAddress) return;
-  clearTimeout(checkTimer);
-  checking?.abort();
-  checking = null;
-  checkedAddress = '';
-  showRecipient('');
+  if (toInput.value.trim() !== checkedAddress) forgetRecipient();
 });
 
 // ---- language ---------------------------------------------------------------------------

@@ -171,6 +171,9 @@ export async function fillForm(page, { to, subject, textMessage, patient }) {
     await page.press('Tab');
   };
   await type(c.to, to);
+  // Leaving the recipient field starts its check ("Checking…" at once): wait for the
+  // answer, as its text may take more lines than "Checking…" did.
+  if (to !== undefined) await page.waitFor(() => document.getElementById('to-status')?.dataset.state !== 'checking', { timeout: 20_000 });
   await type(c.subject, subject);
   await type(c.textMessage, textMessage);
   if (patient) {
