@@ -6,6 +6,8 @@
 
 /** Entries of a list read at most: a hostile sparse array may claim 2^32 − 1. */
 const MAX_LIST = 1000;
+/** Whitespace that pre-encoded content may carry (removed before sending). */
+const SPACE = /[\t\n\f\r ]+/g;
 /** Extra headers read at most: one more than allowed, so that too many is reported. */
 const MAX_HEADERS = 51;
 
@@ -43,6 +45,28 @@ const absent = (v) => v === undefined || v === null;
 const text = (v) => (absent(v) ? undefined : typeof v === 'string' ? v : false);
 const number = (v) => (absent(v) ? undefined : typeof v === 'number' ? v : false);
 
+/**
+ * Standard padded base64 (whitespace removed, as in Updox's own sample): [its decoded size,
+ * the text without whitespace], or [-1] when it is not. The last digit may carry no stray
+ * bits, so that the text stands for exactly one byte string.
+ */
+export function base64(content) {
+  // Only text with whitespace is copied (a copy of 27 MB costs a garbage collection later).
+  const text = /[\t\n\f\r ]/.test(content) ? content.replace(SPACE, '') : content;
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*(?:[AEIMQUYcgkosw048]=|[AQgw]==)?$/.test(text)
+    ? [(text.length / 4) * 3 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0), text]
+    : [-1];
+}
+
+/**
+ * What the last message's pre-encoded contents were found to be: [text, [size, text without
+ * whitespace]]. Checking 27 MB of base64 takes tens of milliseconds; a form validating on
+ * every keystroke passes the same strings each time, and `===` finds the same string by
+ * identity in every engine (a Map would hash all of it in some). Only the last message's
+ * are kept, so nothing else stays alive.
+ */
+let seen = [];
+
 /** `v` as a real Blob with a readable numeric size, else null. */
 function asBlob(v) {
   if (!isInstance(v, globalThis.Blob)) return null;
@@ -65,23 +89,29 @@ function blobSlots({ blob, size }, names) {
   return ['b', size, fileName, mimeType, own];
 }
 
-/** One attachment's five slots; its File/Blob, if any, joins `blobs`. */
-function attachment(v, blobs) {
+/**
+ * One attachment's five slots (for pre-encoded content: its decoded size, -1 when it is
+ * not base64). Its content — the File/Blob, or the base64 text without whitespace — is
+ * `parts[i]`; the texts checked join `now`.
+ */
+function attachment(v, parts, i, now) {
   const direct = isInstance(v, globalThis.Blob);
   if (!direct && !isObject(v)) return [false, undefined, undefined, undefined, false];
   const content = direct ? v : get(v, 'content');
   if (direct || isInstance(content, globalThis.Blob)) {
     const found = asBlob(content);
     if (!found) return [false, undefined, undefined, undefined, false];
-    blobs.push(found.blob);
+    parts[i] = found.blob;
     return blobSlots(found, direct ? null : [text(get(v, 'fileName')), text(get(v, 'mimeType'))]);
   }
-  return ['e', content === UNREADABLE ? false : text(content), text(get(v, 'fileName')), text(get(v, 'mimeType')), false];
-}
-
-function length(list) {
-  const n = get(list, 'length');
-  return Number.isFinite(n) && n >= 0 ? Math.min(Math.floor(n), MAX_LIST) : 0;
+  let size = text(content);
+  if (typeof size === 'string') {
+    const same = ([known]) => known === content;
+    let checked = now.find(same);
+    if (!checked) now.push((checked = seen.find(same) ?? [content, base64(content)]));
+    [size, parts[i]] = checked[1];
+  }
+  return ['e', size, text(get(v, 'fileName')), text(get(v, 'mimeType')), false];
 }
 
 /** A property that should hold an object: [state, ...fields from `read`]. */
@@ -94,24 +124,35 @@ function group(object, key, read) {
 const demographics = (d) =>
   ['patientId', 'firstName', 'middleName', 'lastName', 'dateOfBirth', 'gender', 'emailAddress'].map((k) => text(get(d, k)));
 
-/** A message: {slots, blobs} (the File/Blob attachments, by number). */
+/**
+ * A message: {slots, parts, empty} (the attachments' contents, by place: a File/Blob, or
+ * base64 text without whitespace; and [slot of its size, blob] for each File/Blob of size 0).
+ * Past MAX_LIST entries, only their number is read.
+ */
 export function readMessage(m) {
-  const blobs = [];
-  if (!isObject(m)) return { slots: [false], blobs };
+  const parts = [];
+  const empty = [];
+  const now = [];
+  if (!isObject(m)) return { slots: [false], parts, empty };
   const slots = [true, ...['to', 'subject', 'textMessage', 'from'].map((k) => text(get(m, k)))];
   slots.push(...group(m, 'patientDemographics', demographics));
   const list = get(m, 'attachments');
   if (absent(list)) slots.push(undefined);
   else if (isArray(list) !== true) slots.push(false);
   else {
-    const n = length(list);
-    slots.push(n);
+    let total = get(list, 'length');
+    total = Number.isFinite(total) && total > 0 ? Math.floor(total) : 0;
+    const n = Math.min(total, MAX_LIST);
+    slots.push(n, total - n);
     for (let i = 0; i < n; i++) {
       const item = get(list, i);
-      slots.push(...(item === UNREADABLE ? [false, undefined, undefined, undefined, false] : attachment(item, blobs)));
+      const found = item === UNREADABLE ? [false, undefined, undefined, undefined, false] : attachment(item, parts, i, now);
+      if (found[0] === 'b' && found[1] === 0) empty.push([slots.length + 1, parts[i]]);
+      slots.push(...found);
     }
   }
-  return { slots, blobs };
+  seen = now;
+  return { slots, parts, empty };
 }
 
 const LIMITS = ['maxSubjectChars', 'maxTextMessageBytes', 'maxAttachments', 'maxAttachmentBytes', 'maxTotalAttachmentBytes'];
@@ -141,28 +182,29 @@ function state(v, ok) {
 
 /**
  * The send options: {slots, proxyUrl (trimmed text, for resolving), signal, onProgress}.
- * The signal and callback are kept here; the core only checks their types.
+ * The signal and callback are kept here; the core only checks their types. For a `lookup`
+ * (checkDirectRecipient), what only a send has is left out.
  */
-export function readOptions(o) {
+export function readOptions(o, lookup) {
   if (!isObject(o)) return { slots: [false] };
+  const send = (read) => (lookup ? [undefined] : read());
   const proxyUrl = text(get(o, 'proxyUrl'));
   const signal = get(o, 'signal');
   const onProgress = get(o, 'onProgress');
   const signalOk = state(signal, (s) => isInstance(s, globalThis.AbortSignal));
   const progressOk = state(onProgress, (f) => isInstance(f, Function));
-  const auth = group(o, 'auth', (a) => ['applicationId', 'applicationPassword', 'accountId', 'userId'].map((k) => text(get(a, k))));
   const h = get(o, 'headers');
   const slots = [
     true,
     proxyUrl,
     number(get(o, 'timeoutMs')),
     text(get(o, 'credentials')),
-    ...readLimits(get(o, 'limits')),
-    ...auth,
+    ...send(() => readLimits(get(o, 'limits'))),
+    ...send(() => group(o, 'auth', (a) => ['applicationId', 'applicationPassword', 'accountId', 'userId'].map((k) => text(get(a, k))))),
     get(o, 'allowBrowserCredentials') === true,
     get(o, 'allowInsecureProxyUrl') === true,
     signalOk,
-    progressOk,
+    ...(lookup ? [undefined, undefined] : [progressOk, text(get(o, 'idempotencyKey'))]),
     ...(absent(h) ? [undefined] : isObject(h) ? headers(h) : [false]),
   ];
   return {
@@ -173,14 +215,16 @@ export function readOptions(o) {
   };
 }
 
-/** `encodeAttachment`'s arguments: {slots, blob}. A name that cannot be read counts as absent. */
+/**
+ * `encodeAttachment`'s arguments: {slots, blob}: the File/Blob's slots as an attachment's,
+ * then timeoutMs. An option that cannot be read counts as absent.
+ */
 export function readFile(file, options) {
-  const found = asBlob(file);
-  if (!found) return { slots: [false] };
-  const given = (k) => {
-    const v = get(options, k);
-    return v === UNREADABLE ? undefined : text(v);
+  const given = (k, as = text) => {
+    const v = isObject(options) ? get(options, k) : undefined;
+    return v === UNREADABLE ? undefined : as(v);
   };
+  const found = asBlob(file);
   const names = isObject(options) ? [given('fileName'), given('mimeType')] : null;
-  return { slots: [true, ...blobSlots(found, names)], blob: found.blob };
+  return { slots: [!!found, ...(found ? blobSlots(found, names) : []), given('timeoutMs', number)], blob: found?.blob };
 }

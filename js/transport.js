@@ -5,7 +5,7 @@
 
 const MAX_ANSWER = 1024 * 1024;
 
-/** The failures, as coreFailure numbers them. */
+/** The failures, as coreFailure numbers them (UNREADABLE: a file, for js/api.js). */
 export const ABORTED = 0;
 const ABORTED_AFTER_SENDING = 1;
 const TIMEOUT = 2;
@@ -13,6 +13,7 @@ const OFFLINE = 3;
 const TOO_LARGE = 4;
 const CANNOT_PREPARE = 5;
 const NETWORK = 6;
+export const UNREADABLE = 7;
 
 /** Calls the caller's progress callback; its exceptions are the caller's business. */
 export function reportProgress(onProgress, phase, loaded, total) {
@@ -43,9 +44,9 @@ async function readCapped(response) {
 }
 
 /**
- * POSTs `body` (a string or a Blob of `bodyLength` bytes) to `url`. `headers` is a list of
- * [name, value] pairs (checked by the core). Resolves {status, text} when an answer was
- * read, else {status?, failure}.
+ * POSTs `body` (a string or a Blob of `bodyLength` bytes) to `url`, with `key` as its
+ * Idempotency-Key (none for a lookup). `headers` is a list of [name, value] pairs (checked
+ * by the core). Resolves {status, text} when an answer was read, else {status?, failure}.
  */
 export async function exchange(url, body, bodyLength, headers, credentials, timeoutMs, signal, onProgress, key) {
   const controller = new AbortController();
@@ -63,17 +64,24 @@ export async function exchange(url, body, bodyLength, headers, credentials, time
   };
   let request;
   try {
-    const init = { method: 'POST', headers: new Headers([['Content-Type', 'application/json'], ['Idempotency-Key', key], ...headers]), body, signal: controller.signal };
+    const init = {
+      method: 'POST',
+      headers: new Headers([['Content-Type', 'application/json'], ...(key ? [['Idempotency-Key', key]] : []), ...headers]),
+      body,
+      signal: controller.signal,
+    };
     if (credentials) init.credentials = credentials;
     request = new Request(url, init);
   } catch {
     return { failure: CANNOT_PREPARE };
   }
   if (signal?.aborted) return { failure: ABORTED };
+  // Offline is known only before the request: after a failure, the browser saying so does
+  // not prove that nothing left.
+  if (globalThis.navigator?.onLine === false) return { failure: OFFLINE };
   signal?.addEventListener('abort', abort);
-  const failure = () => ({
-    failure: timedOut ? TIMEOUT : signal?.aborted ? ABORTED_AFTER_SENDING : globalThis.navigator?.onLine === false ? OFFLINE : NETWORK,
-  });
+  // Once fetch has the request, it may arrive whatever happens next.
+  const failure = () => ({ failure: timedOut ? TIMEOUT : signal?.aborted ? ABORTED_AFTER_SENDING : NETWORK });
   try {
     reportProgress(onProgress, 'sending', 0, bodyLength);
     timer = setTimeout(() => {

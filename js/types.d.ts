@@ -45,6 +45,7 @@ export type ValidationRule =
   | "attachments.total_too_large"
   | "attachments.invalid"
   | "attachments.too_large"
+  | "attachments.empty"
   | "attachment.unreadable"
   | "attachments.fileName.required"
   | "attachments.fileName.not_text"
@@ -88,6 +89,7 @@ export type ValidationRule =
   | "options.auth.userId.required"
   | "options.signal.invalid"
   | "options.onProgress.invalid"
+  | "options.idempotencyKey.invalid"
   | "patientId.not_text"
   | "patientId.required"
   | "patientId.too_long"
@@ -126,8 +128,8 @@ export type OutcomeRule =
   | "proxy.invalid_idempotency_key"
   | "proxy.idempotency_key_required"
   | "proxy.idempotency_key_reused"
-  | "proxy.unauthorized"
   | "proxy.sender_mismatch"
+  | "proxy.unauthorized"
   | "proxy.rate_limited"
   | "proxy.proxy_busy"
   | "proxy.idempotency_store_full"
@@ -150,7 +152,8 @@ export type OutcomeRule =
   | "updox.4642"
   | "updox.4650"
   | "updox.4651"
-  | "updox.4652";
+  | "updox.4652"
+  | "recipient.unchecked";
 
 /** Every rule id: the keys `messages` can give sentences for. */
 export type RuleId = ValidationRule | OutcomeRule;
@@ -261,6 +264,12 @@ export interface SendProgress {
 export interface SendOptions {
   /** URL of the portal's proxy for PatientDirectMessageSend (absolute or relative). */
   proxyUrl: string;
+  /**
+   * The `Idempotency-Key` to send: 1–255 visible ASCII characters. Give the key of an
+   * earlier attempt (`err.idempotencyKey`) to resend the same message safely; without it the
+   * module makes a new one (128 random bits).
+   */
+  idempotencyKey?: string;
   /** Whole exchange, answer included, from when the request is sent (default 30000). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -283,6 +292,8 @@ export interface SendOptions {
 export interface EncodeAttachmentOptions {
   fileName?: string;
   mimeType?: string;
+  /** Each read of the file must settle within this many milliseconds (default 30000). */
+  timeoutMs?: number;
   /** The language of a failure's message (see `LocaleOptions`). */
   locale?: Locale;
   /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
@@ -302,6 +313,37 @@ export interface SendResult {
   reason: string | null;
   /** Which sender field was sent. */
   sender: "from" | "patientDemographics";
+  /** The `Idempotency-Key` the message was sent with. */
+  idempotencyKey: string;
+}
+
+/** Options of `checkDirectRecipient`: those of a send that apply to a lookup. */
+export interface CheckDirectRecipientOptions {
+  /** URL of the portal's proxy for DirectAddressValidate (absolute or relative). */
+  proxyUrl: string;
+  /** Whole exchange, answer included (default 30000). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Extra request headers, e.g. a CSRF token. */
+  headers?: Record<string, string>;
+  credentials?: "omit" | "same-origin" | "include";
+  /** Allow a proxy URL that is neither same-origin, https: nor loopback. */
+  allowInsecureProxyUrl?: boolean;
+  /** The language of a failure's message (see `LocaleOptions`); loaded before the lookup. */
+  locale?: Locale;
+  /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
+  messages?: Partial<Record<RuleId, string>>;
+}
+
+/** What `checkDirectRecipient` resolves with. */
+export interface DirectRecipientCheck {
+  /** The address as looked up (trimmed, its domain lower-cased). */
+  address: string;
+  /**
+   * True when Updox found a current, trusted certificate for the address or its domain
+   * (it does not prove that the mailbox exists); false is an answer, not an error.
+   */
+  trusted: boolean;
 }
 
 export interface ValidationIssue {
@@ -314,6 +356,13 @@ export interface ValidationIssue {
   /** A sentence in the call's locale, fit to show a patient. */
   message: string;
 }
+
+/**
+ * Whether the message reached Updox: "not-sent" (refused before anything left, or the proxy
+ * says nothing was forwarded), "failed" (Updox answered with a failure code), "unknown"
+ * (the request started and its fate is not known: it may have been delivered).
+ */
+export type UpdoxDelivery = "not-sent" | "unknown" | "failed";
 
 export type UpdoxErrorKind =
   | "validation"
@@ -338,8 +387,18 @@ export declare class UpdoxError extends Error {
   /** HTTP status of the proxy's answer, when there was one. */
   status: number | null;
   issues: ValidationIssue[];
-  /** True only where resending cannot deliver a second copy. */
+  /**
+   * True when resending the same message with the same `idempotencyKey` is safe and may
+   * succeed; false when the answer is final.
+   */
   retryable: boolean;
+  /** Whether the message reached Updox, as far as the module can tell. */
+  delivery: UpdoxDelivery;
+  /**
+   * The request's `Idempotency-Key` (give it back as `idempotencyKey` to resend safely);
+   * null when the call never got as far as building the request.
+   */
+  idempotencyKey: string | null;
 }
 
 export type UpdoxCodeCategory =
@@ -377,3 +436,13 @@ export declare function encodeAttachment(file: File | Blob, options?: EncodeAtta
 
 /** Validates, encodes and sends a message through the portal's proxy. */
 export declare function sendPatientDirectMessage(message: PatientDirectMessage, options: SendOptions): Promise<SendResult>;
+
+/**
+ * Asks the portal's proxy (DirectAddressValidate) whether a Direct address can receive
+ * secure messages. The address is checked locally first, by the rules of `to` (a bad one
+ * rejects with a validation `UpdoxError` and no request); failures reject like a send's.
+ */
+export declare function checkDirectRecipient(
+  address: string,
+  options: CheckDirectRecipientOptions,
+): Promise<DirectRecipientCheck>;

@@ -14,5 +14,8 @@ export class UpdoxError extends Error {
     this.status = details.status ?? null;
     this.issues = details.issues ?? [];
     this.retryable = details.retryable === true;
+    // Without a word from the module, whether a message went is not known.
+    this.delivery = details.delivery ?? 'unknown';
+    this.idempotencyKey = details.idempotencyKey ?? null;
   }
 }

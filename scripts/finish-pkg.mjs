@@ -72,6 +72,23 @@ for (const [from, to] of Object.entries(JSON.parse(readFileSync(RENAMES, 'utf8')
   if (glue === before) fail(`the glue never names the import ${from}`);
 }
 
+// The glue's three warnings, shorter (every byte of the default load counts); each still
+// says what is wrong and what to do.
+for (const [from, to] of [
+  [
+    '"`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\\n"',
+    "'updox-direct: serve the .wasm as application/wasm (slower fallback used):'",
+  ],
+  ["'using deprecated parameters for `initSync()`; pass a single object instead'", "'updox-direct: deprecated initSync() parameters; pass {module}'"],
+  [
+    "'using deprecated parameters for the initialization function; pass a single object instead'",
+    "'updox-direct: deprecated init() parameters; pass {module_or_path}'",
+  ],
+]) {
+  if (!glue.includes(from)) fail(`the glue no longer says ${from.slice(0, 40)}…`);
+  glue = glue.replace(from, to);
+}
+
 // One module: the glue and the JavaScript side (js/api.js and what it imports), minified;
 // each locale but English (js/locales/) a chunk of its own in pkg/locales/, loaded on demand.
 cpSync(join(ROOT, 'js'), WORK, { recursive: true, filter: (f) => !f.endsWith('.d.ts') });

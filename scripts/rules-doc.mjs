@@ -12,7 +12,7 @@ const OUT = new URL('../docs/rules.md', import.meta.url);
 
 const cell = (text) => text.replace(/\|/g, '\\|');
 const kind = (rule) =>
-  ({ http: 'http', proxy: 'http', updox: 'updox', protocol: 'protocol', network: 'network', browser: 'network', timeout: 'timeout', aborted: 'aborted', validation: 'validation' })[rule.split('.')[0]];
+  ({ http: 'http', proxy: 'http', updox: 'updox', protocol: 'protocol', network: 'network', browser: 'network', timeout: 'timeout', aborted: 'aborted', validation: 'validation', recipient: 'any' })[rule.split('.')[0]];
 
 const rules = Object.keys(EN);
 const outcomes = rules.filter((r) => kind(r) !== undefined);
@@ -40,6 +40,8 @@ const lines = [
   '## Outcome rules',
   '',
   'The rule of an `UpdoxError` that is not a single validation issue (whose rule it takes).',
+  '`recipient.unchecked` is the message (not the rule) of every `checkDirectRecipient` failure',
+  'but a validation one: its `rule` stays the outcome\'s (`timeout`, `proxy.rate_limited`, …).',
   '',
   '| rule | kind | English | Español |',
   '|---|---|---|---|',

@@ -96,20 +96,23 @@ pub struct DemographicsInput {
     pub email_address: Text,
 }
 
-/// An attachment entry.
+/// An attachment entry. Its content stays on the JavaScript side, known by `part`: its
+/// place among the message's attachments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttachmentInput {
-    /// Updox's own shape, `content` already base64.
+    /// Updox's own shape, `content` already base64: what the JavaScript side found it to
+    /// be, without copying it here (js/read.js checks it where it lives, once per text):
+    /// its decoded size, or `None` when it is not standard padded base64.
     Encoded {
-        content: Text,
+        part: usize,
+        content: Input<Option<u64>>,
         mime_type: Text,
         file_name: Text,
     },
-    /// A `File`/`Blob` (directly, or as `content` of an object) that the module encodes,
-    /// known by its number among the message's blobs. `file_name`/`mime_type` come from
-    /// the caller if given, else from the File.
+    /// A `File`/`Blob` (directly, or as `content` of an object) that the module encodes.
+    /// `file_name`/`mime_type` come from the caller if given, else from the File.
     Blob {
-        blob: usize,
+        part: usize,
         size: f64,
         file_name: Text,
         /// True when `file_name` is a `File`'s own name (directories are then stripped).
@@ -126,6 +129,9 @@ pub struct MessageInput {
     pub from: Text,
     pub demographics: Input<DemographicsInput>,
     pub attachments: Input<Vec<Input<AttachmentInput>>>,
+    /// Entries of the attachment list beyond those read (a list longer than the reader's
+    /// cap): never dropped silently, they count towards the number of attachments.
+    pub attachments_unread: u64,
 }
 
 impl Default for MessageInput {
@@ -137,6 +143,7 @@ impl Default for MessageInput {
             from: Input::Absent,
             demographics: Input::Absent,
             attachments: Input::Absent,
+            attachments_unread: 0,
         }
     }
 }
@@ -174,6 +181,8 @@ pub struct OptionsInput<S, F> {
     pub allow_insecure_proxy_url: bool,
     pub signal: Input<S>,
     pub on_progress: Input<F>,
+    /// The caller's `Idempotency-Key`, when the send repeats an earlier one.
+    pub idempotency_key: Text,
 }
 
 impl<S, F> Default for OptionsInput<S, F> {
@@ -189,6 +198,7 @@ impl<S, F> Default for OptionsInput<S, F> {
             allow_insecure_proxy_url: false,
             signal: Input::Absent,
             on_progress: Input::Absent,
+            idempotency_key: Input::Absent,
         }
     }
 }

@@ -92,6 +92,7 @@ rules! {
     AttachmentsTotalTooLarge        "attachments.total_too_large"                     TOO_LARGE;
     AttachmentInvalid               "attachments.invalid"                             INVALID;
     AttachmentTooLarge              "attachments.too_large"                           TOO_LARGE;
+    AttachmentEmpty                 "attachments.empty"                               INVALID;
     AttachmentUnreadable            "attachment.unreadable"                           INVALID;
     FileNameRequired                "attachments.fileName.required"                   INVALID;
     FileNameNotText                 "attachments.fileName.not_text"                   INVALID;
@@ -135,6 +136,7 @@ rules! {
     AuthUserIdRequired              "options.auth.userId.required"                    INVALID;
     SignalInvalid                   "options.signal.invalid"                          INVALID;
     OnProgressInvalid               "options.onProgress.invalid"                      INVALID;
+    IdempotencyKeyInvalid           "options.idempotencyKey.invalid"                  INVALID;
     SenderIdNotText                 "patientId.not_text"                              INVALID;
     SenderIdRequired                "patientId.required"                              INVALID;
     SenderIdTooLong                 "patientId.too_long"                              INVALID;

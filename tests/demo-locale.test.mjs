@@ -5,27 +5,14 @@
 // Tab leaves the form, see there). Needs pkg/.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertCleanConsole, attribute, cspViolations, openDemoPage, ROOT, visibleText, waitForSelector } from './support/demo-page.mjs';
+import { assertCleanConsole, attribute, axeViolations, cspViolations, openDemoPage, ROOT, visibleText, waitForSelector } from './support/demo-page.mjs';
 import { selectedEngines } from './support/engines.mjs';
 import { useServers } from './support/servers.mjs';
 
 const TEST_TIMEOUT = 90_000;
 const ES = (await import(pathToFileURL(join(ROOT, 'pkg', 'locales', 'es.js')).href)).default;
-
-const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** axe-core's violations on the page, as "rule: targets" lines. */
-async function axeViolations(page) {
-  // Evaluated scripts are not subject to the page's CSP: axe runs under the strict policy.
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { violations } = await window.axe.run(document);
-    return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 /** Clicks the button whose text is `text`. */
 async function clickButton(page, text) {

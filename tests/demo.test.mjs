@@ -16,6 +16,7 @@ import {
   PROXY_PATH,
   ROOT,
   assertCleanConsole,
+  axeViolations,
   attachFiles,
   attribute,
   controls,
@@ -82,18 +83,6 @@ const SECRETS = [
   FILE_BYTES.toString('base64').slice(0, 40),
 ];
 
-const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** Runs axe-core on the page; returns the violations as "rule: targets" lines. */
-async function axeViolations(page) {
-  // Evaluated scripts are not subject to the page's CSP: axe runs under the strict policy.
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { violations } = await window.axe.run(document);
-    return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
-
 /** What the module says about `message` (asked in the page, where it is loaded). */
 function moduleIssues(page, message) {
   return page.evaluate(async (msg) => {
@@ -116,7 +105,7 @@ before(() => {
 });
 
 const s = useServers({ dev: true, front: true, engine: engineName });
-const open = (options) => openDemoPage(s.engine, s.front.url, options);
+const open = ({ url = s.front.url, ...options } = {}) => openDemoPage(s.engine, url, options);
 const shot = (page, name) => screenshot(page, `${name}-${engineName}`);
 
 beforeEach(() => s.dev.mock.reset());
@@ -476,6 +465,144 @@ test('Cancel during a slow send shows a cancelled result at once', { timeout: TE
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal((await received()).length, 1, 'the slow send completed on the server');
+  } finally {
+    await page.close();
+  }
+});
+
+// ---- an outcome that is not known: send again safely ---------------------------------------
+
+test('after a timeout, Send again safely delivers the message once and shows its ID', { timeout: TEST_TIMEOUT }, async () => {
+  // The mock Updox answers after 3 s; the page waits 1 s (`?timeoutMs=1000`).
+  const page = await open({ url: `${s.front.url}?timeoutMs=1000` });
+  try {
+    const c = await controls(page);
+    await fillForm(page, { to: 'slow-3000@direct.example-clinic.org', subject: 'Slow one', textMessage: 'Please confirm.', patient: { patientId: '48213' } });
+    await attachFiles(page, FILE);
+    assert.equal(await sendAndWait(page), 'error');
+    assert.equal(await attribute(page, '#result-error', 'data-kind'), 'timeout');
+    assert.equal(await visibleText(page, '#result-error-headline'), 'We could not confirm whether your message was sent.');
+    assert.match(await visibleText(page, '#result-error-message'), /may or may not have been sent/);
+    assert.ok(await visibleText(page, '#send-again'), 'Send again safely is offered');
+    assert.equal(await isDisabled(page, c.sendAgain), false);
+    assert.deepEqual(await axeViolations(page), [], 'the error result with Send again safely');
+    await shot(page, 'send-again-offered');
+    // Meanwhile Updox got it (the proxy went on after the page gave up).
+    for (const deadline = Date.now() + 10_000; (await received()).length === 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [first] = await received();
+    assert.ok(first, 'the first attempt reached the mock Updox');
+    await page.evaluate(() => delete document.getElementById('result').dataset.outcome);
+    await page.click(c.sendAgain);
+    await waitForSelector(page, '#result[data-outcome]');
+    assert.equal(await page.evaluate(() => document.getElementById('result').dataset.outcome), 'success');
+    const messages = await received();
+    assert.equal(messages.length, 1, 'the mock Updox holds exactly one message');
+    assert.equal(await visibleText(page, '#result-message-id'), String(first.messageId), 'the first message’s ID');
+    assert.equal(messages[0].attachments[0].sha256, sha256(FILE_BYTES));
+    const keys = s.front.log.filter((r) => r.method === 'POST' && r.path === PROXY_PATH).map((r) => r.headers['idempotency-key']);
+    assert.equal(new Set(keys.slice(-2)).size, 1, 'the resend carried the first attempt’s key');
+    assert.equal(await visibleText(page, '#send-again'), null, 'no longer offered');
+    assert.equal(await inputValue(page, c.textMessage), '', 'what was sent is cleared');
+    assert.deepEqual(await axeViolations(page), []);
+    assert.deepEqual(await cspViolations(page), []);
+    assertCleanConsole(assert, await page.consoleEntries(), ['Slow one', 'Please confirm.', FILE_NAME]);
+  } finally {
+    await page.close();
+  }
+});
+
+test('Send again safely is offered only when the outcome is not known', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await open();
+  try {
+    await fillForm(page, { to: 'fail-4650@direct.example-clinic.org', textMessage: 'Hello', patient: { patientId: '48213' } });
+    assert.equal(await sendAndWait(page), 'error');
+    assert.equal(await visibleText(page, '#result-error-headline'), 'Your message was not sent.');
+    assert.equal(await visibleText(page, '#send-again'), null, 'Updox refused it: nothing to resend');
+    await fillForm(page, { to: 'malformed@direct.example-clinic.org' });
+    assert.equal(await sendAndWait(page), 'error');
+    assert.equal(await visibleText(page, '#result-error-headline'), 'We could not confirm whether your message was sent.');
+    assert.ok(await visibleText(page, '#send-again'), 'an unreadable answer: offered');
+  } finally {
+    await page.close();
+  }
+});
+
+// ---- can the recipient receive secure messages? --------------------------------------------
+
+test('the recipient is checked when the field is left, never per keystroke; a warning does not block sending', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await open();
+  try {
+    const c = await controls(page);
+    const lookups = () => s.front.log.filter((r) => r.method === 'POST' && r.path === '/api/updox/DirectAddressValidate').length;
+    assert.equal(await attribute(page, '#to-status', 'aria-live'), 'polite');
+    const before = lookups();
+    await page.click(c.to);
+    await page.type('care-team@direct.example-clinic.org');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(lookups(), before, 'typing asks nothing');
+    assert.equal(await textContent(page, '#to-status'), '', 'no status while typing');
+    await page.press('Tab');
+    await page.waitFor(() => document.getElementById('to-status').dataset.state === 'trusted', { timeout: 10_000 });
+    assert.equal(await visibleText(page, '#to-status'), 'This address can receive secure messages.');
+    assert.equal(lookups(), before + 1, 'one lookup, when the field was left');
+    // Leaving it again without a change asks nothing more.
+    await page.click(c.to);
+    await page.press('Tab');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(lookups(), before + 1);
+
+    // An untrusted address: a warning, and the message can still be sent.
+    await page.click(c.to);
+    await page.fill(c.to, 'untrusted-desk@direct.example-clinic.org');
+    assert.equal(await textContent(page, '#to-status'), '', 'the old answer goes while typing');
+    await page.press('Tab');
+    await page.waitFor(() => document.getElementById('to-status').dataset.state === 'untrusted', { timeout: 10_000 });
+    assert.match(await visibleText(page, '#to-status'), /^Warning: no secure messaging certificate was found/);
+    await fillForm(page, { textMessage: 'Still sending.', patient: { patientId: '48213' } });
+    assert.equal(await isDisabled(page, c.send), false, 'a warning does not block sending');
+    assert.deepEqual(await axeViolations(page), [], 'with the warning shown');
+    await shot(page, 'recipient-untrusted');
+    assert.equal(await sendAndWait(page), 'success');
+
+    // A check that fails says so in plain words; an invalid address is not looked up.
+    await page.click(c.to);
+    await page.fill(c.to, 'http-503@direct.example-clinic.org');
+    await page.press('Tab');
+    await page.waitFor(() => document.getElementById('to-status').dataset.state === 'unchecked', { timeout: 10_000 });
+    assert.equal(await visibleText(page, '#to-status'), 'This address could not be checked right now. You can still write and send your message.');
+    const beforeInvalid = lookups();
+    await page.click(c.to);
+    await page.fill(c.to, 'not an address');
+    await page.press('Tab');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(lookups(), beforeInvalid, 'no lookup for an invalid address');
+    assert.equal(await textContent(page, '#to-status'), '');
+    assert.ok(await visibleText(page, '#to-error'), 'the field’s own message says why');
+    assert.deepEqual(await cspViolations(page), []);
+    // Chromium itself logs the failed lookup's 503; the page adds nothing.
+    const entries = (await page.consoleEntries()).filter((e) => !(e.type === 'error' && /status of 503/.test(e.text)));
+    assertCleanConsole(assert, entries, ['Still sending.']);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the recipient check speaks Spanish on the Spanish page', { timeout: TEST_TIMEOUT }, async () => {
+  const page = await open({ url: `${s.front.url}?lang=es` });
+  try {
+    const to = await page.evaluate(() => `#${document.querySelector('input[data-field="to"]').id}`);
+    await page.click(to);
+    await page.type('untrusted-desk@direct.example-clinic.org');
+    await page.press('Tab');
+    await page.waitFor(() => document.getElementById('to-status').dataset.state === 'untrusted', { timeout: 10_000 });
+    assert.match(await visibleText(page, '#to-status'), /^Aviso: no se encontró un certificado/);
+    // Switching the language redoes the status in it.
+    await page.click('button[data-lang="en"]');
+    await page.waitFor(() => document.body.dataset.lang === 'en');
+    assert.match(await visibleText(page, '#to-status'), /^Warning: /);
+    assert.deepEqual(await axeViolations(page), []);
   } finally {
     await page.close();
   }

@@ -1,10 +1,11 @@
 // "Bad input" from JavaScript: the hostile-input table
 // (tests/support/hostile-table.mjs) through validatePatientDirectMessage,
-// sendPatientDirectMessage, encodeAttachment, patientSender and isValidDirectAddress of the
-// built module in each browser engine. Each call must answer with its typed result (issue
+// sendPatientDirectMessage, encodeAttachment, checkDirectRecipient, patientSender and
+// isValidDirectAddress of the built module in each browser engine. Each call must answer with its typed result (issue
 // list, boolean, value) or an UpdoxError of kind "validation" — never another exception, a
 // wasm trap or a hang — and a valid call must still work after each one. Rejected sends
-// must not make a request.
+// must not make a request. Hostile sizes too: Blobs claiming any size, lists longer than the
+// module reads (never dropped: an issue).
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runHostileTable } from './support/hostile-table.mjs';
@@ -12,7 +13,7 @@ import { getJson } from './support/http.mjs';
 import { selectedEngines } from './support/engines.mjs';
 import { useServers } from './support/servers.mjs';
 
-const APIS = ['validatePatientDirectMessage', 'sendPatientDirectMessage', 'encodeAttachment', 'patientSender', 'isValidDirectAddress'];
+const APIS = ['validatePatientDirectMessage', 'sendPatientDirectMessage', 'encodeAttachment', 'checkDirectRecipient', 'patientSender', 'isValidDirectAddress'];
 
 for (const engineName of selectedEngines()) describe(`hostile input through the public API [${engineName}]`, () => {
   const s = useServers({ engine: engineName, faults: true, modulePage: true, open: true });
@@ -41,7 +42,7 @@ for (const engineName of selectedEngines()) describe(`hostile input through the 
     });
   }
 
-  test('only the sends that passed validation made a request', () => {
+  test('only the sends and lookups that passed validation made a request', () => {
     assert.equal(postsAfter - postsBefore, outcome.sendsPassed);
   });
 

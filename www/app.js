@@ -1,7 +1,12 @@
 // The demo page: a patient fills the form, the wasm module checks it on every keystroke and
-// sends it through the portal's proxy, and the result panel shows Updox's answer. An
+// sends it through the portal's proxy, and the result panel shows Updox's answer. When the
+// recipient field is left, the page asks whether the address can receive secure messages
+// (a warning never blocks sending). After an outcome that is not known (a timeout, a lost
+// answer), "Send again safely" resends the same message with the same Idempotency-Key. An
 // English/Español switch changes the page's words (strings.js) and the module's messages
-// (its `locale` option); `?lang=es` opens the page in Spanish.
+// (its `locale` option); `?lang=es` opens the page in Spanish, and `?timeoutMs=N` sets how
+// long a send or a check may take (the module's 30 s otherwise): a short one shows what
+// happens when an answer comes late.
 //
 // Privacy: this file never writes to the console and never stores anything (no
 // localStorage, sessionStorage or cookies). What the patient types only lives in the form.
@@ -17,6 +22,9 @@ const t = (key) => STRINGS[lang][key];
 
 // The portal's proxy: it adds the practice's Updox credentials on the server side.
 const PROXY_URL = '/api/updox/PatientDirectMessageSend';
+const VALIDATE_URL = '/api/updox/DirectAddressValidate';
+const requestedTimeout = Number(new URLSearchParams(location.search).get('timeoutMs'));
+const TIMEOUT_MS = requestedTimeout > 0 ? requestedTimeout : undefined;
 
 const $ = (id) => document.getElementById(id);
 
@@ -62,6 +70,7 @@ let files = []; // the attached File objects, in order
 let ready = false; // init() resolved
 let controller = null; // AbortController of the send in progress, if any
 let submitted = false; // after a send attempt, every problem is shown
+let retry = null; // {message, idempotencyKey} of the send whose outcome is not known
 const touched = new Set(); // target keys the patient has interacted with
 
 // Each input's own aria-describedby (its hint), so the error id can be added and removed.
@@ -334,16 +343,18 @@ function showError(error) {
   lastError = error;
   const known = error instanceof updox.UpdoxError || error?.name === 'UpdoxError';
   const kind = known ? error.kind : 'unknown';
-  // Only a validation problem or Updox's own refusal prove that nothing was delivered.
+  // The module says whether the message went: not sent, failed at Updox, or not known.
+  const unknown = !known || error.delivery === 'unknown';
   $('result-error-headline').textContent = kind === 'aborted'
     ? t('headlineCancelled')
-    : kind === 'validation' || kind === 'updox'
-      ? t('headlineNotSent')
-      : t('headlineMaybe');
+    : unknown
+      ? t('headlineUnknown')
+      : t('headlineNotSent');
   // The module's sentence, in the language of the send.
   let text = known && error.message ? error.message : t('unexpected');
   // A request that already reached the server cannot be called back.
-  if (kind === 'aborted') text = t('abortedText');
+  if (kind === 'aborted' && unknown) text = t('abortedText');
+  $('send-again-box').hidden = !retry;
   $('result-error-message').textContent = text;
   $('result-error-code').textContent =
     known && error.responseCode !== null && error.responseCode !== undefined
@@ -366,16 +377,11 @@ function clearSentContent() {
   submitted = false;
 }
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  if (!ready || controller) return;
-  const message = buildMessage();
-  submitted = true;
-  if (update().length > 0) {
-    form.querySelector('[aria-invalid="true"]')?.focus();
-    return;
-  }
-
+/**
+ * Sends `message`; with `idempotencyKey` (a resend of a message whose outcome was not known)
+ * the proxy delivers it at most once in all and answers with the first answer if it had.
+ */
+async function send(message, idempotencyKey) {
   controller = new AbortController();
   setSending(true);
   setProgress(0, t('starting'));
@@ -387,13 +393,20 @@ form.addEventListener('submit', async (event) => {
       signal: controller.signal,
       onProgress,
       locale: lang,
+      timeoutMs: TIMEOUT_MS,
+      idempotencyKey,
     });
     outcome = 'success';
     lastError = null;
+    retry = null;
     setProgress(100, t('done'));
     showSuccess(result);
     clearSentContent();
   } catch (error) {
+    // Resending is safe only with the same key, and useful only when the outcome is not known.
+    retry = error?.delivery === 'unknown' && error.retryable && error.idempotencyKey
+      ? { message, idempotencyKey: error.idempotencyKey }
+      : null;
     setProgress(0, error?.kind === 'aborted' ? t('cancelled') : t('notSent'));
     showError(error);
   } finally {
@@ -403,9 +416,92 @@ form.addEventListener('submit', async (event) => {
     $('result-title').focus();
     $('result').dataset.outcome = outcome;
   }
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!ready || controller) return;
+  const message = buildMessage();
+  submitted = true;
+  if (update().length > 0) {
+    form.querySelector('[aria-invalid="true"]')?.focus();
+    return;
+  }
+  retry = null;
+  send(message);
+});
+
+// The same message as before (the same files too), with the same key.
+$('send-again').addEventListener('click', () => {
+  if (ready && !controller && retry) send(retry.message, retry.idempotencyKey);
 });
 
 cancelButton.addEventListener('click', () => controller?.abort());
+
+// ---- can the recipient receive secure messages? ----------------------------------------
+
+// Asked when the field is left (a moment later, unless the patient comes straight back),
+// never while typing; the proxy remembers answers, so leaving the field again costs nothing.
+// "Checking…" shows at once, so the page does not shift again until the answer.
+const toInput = $('to');
+const toStatus = $('to-status');
+let checkTimer = null; // the check about to start, if any
+let checking = null; // AbortController of the check in progress
+let checkedAddress = ''; // the address the status is about
+let recipientState = ''; // '', 'checking', 'trusted', 'untrusted', 'unchecked'
+
+function showRecipient(state) {
+  recipientState = state;
+  toStatus.dataset.state = state;
+  toStatus.textContent = state ? t(state) : '';
+}
+
+/** Forgets the status and any check under way (the address changed). */
+function forgetRecipient() {
+  clearTimeout(checkTimer);
+  checkTimer = null;
+  checking?.abort();
+  checking = null;
+  checkedAddress = '';
+  showRecipient('');
+}
+
+async function checkRecipient(address) {
+  checkTimer = null;
+  checkedAddress = address;
+  const mine = (checking = new AbortController());
+  try {
+    const { trusted } = await updox.checkDirectRecipient(address, {
+      proxyUrl: VALIDATE_URL,
+      timeoutMs: TIMEOUT_MS,
+      signal: mine.signal,
+      locale: lang,
+    });
+    if (checking === mine) showRecipient(trusted ? 'trusted' : 'untrusted');
+  } catch {
+    if (checking === mine) showRecipient('unchecked');
+  } finally {
+    if (checking === mine) checking = null;
+  }
+}
+
+toInput.addEventListener('focusout', () => {
+  const address = toInput.value.trim();
+  if (!ready || address === checkedAddress || checkTimer) return;
+  forgetRecipient();
+  // An address that is not valid gets the field's own message instead.
+  if (!updox.isValidDirectAddress(address)) return;
+  showRecipient('checking');
+  checkTimer = setTimeout(() => checkRecipient(address), 250);
+});
+toInput.addEventListener('focusin', () => {
+  // Back in the field before the check started: no check yet.
+  if (checkTimer) forgetRecipient();
+});
+// Typing makes the status stale: it goes, and comes back when the field is left.
+toInput.addEventListener('input', () => {
+  if (toInput.value.trim() !== checkedAddress) forgetRecipient();
+});
 
 // ---- language ---------------------------------------------------------------------------
 
@@ -422,6 +518,7 @@ function applyLanguage() {
   $('status').textContent = t(status === 'true' ? 'ready' : status === 'error' ? 'loadFailed' : 'loading');
   if (progress.value === 0 && !controller) progressText.textContent = t('notStarted');
   renderAttachments();
+  showRecipient(recipientState);
   if (lastError) showError(lastError);
 }
 

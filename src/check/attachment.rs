@@ -1,5 +1,6 @@
 //! One attachment: file name, MIME type, and content (pre-encoded base64, or a File/Blob
-//! the module encodes when sending). Size limits are the message's to check.
+//! the module encodes when sending; either stays on the JavaScript side, known by its
+//! size). Size limits are the message's to check.
 
 use crate::ascii::{rsplit_once, split, split_once};
 use crate::input::{whole, AttachmentInput, Input, Text};
@@ -9,18 +10,12 @@ use crate::prelude::*;
 const MAX_FILE_NAME_BYTES: usize = 255;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Content {
-    /// Pre-encoded by the caller; canonical (whitespace removed).
-    Base64(String),
-    /// The caller's `File`/`Blob` number `blob`, `size` bytes, encoded when sending.
-    Blob { blob: usize, size: u64 },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidAttachment {
     pub file_name: String,
     pub mime_type: String,
-    pub content: Content,
+    /// Where its content is on the JavaScript side: its place among the attachments (a
+    /// File/Blob to encode, or canonical base64 to send as it is).
+    pub part: usize,
     /// Decoded bytes.
     pub size: u64,
 }
@@ -124,71 +119,6 @@ pub fn mime_from_extension(name: &str) -> &'static str {
     }
 }
 
-/// Pre-encoded content with whitespace removed, and how many bytes it decodes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Base64Content {
-    pub canonical: String,
-    pub decoded_len: u64,
-}
-
-/// Checks standard, padded base64 (whitespace tolerated and removed, as in Updox's own
-/// sample). Non-canonical trailing bits are refused, so the bytes are unambiguous.
-pub fn normalize_base64(content: &str) -> Option<Base64Content> {
-    let canonical: String = if content.bytes().any(|b| b.is_ascii_whitespace()) {
-        content
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect()
-    } else {
-        content.to_string()
-    };
-    if canonical.len() % 4 != 0 {
-        return None;
-    }
-    let padding = canonical.bytes().rev().take_while(|&b| b == b'=').count();
-    if padding > 2 || !canonical_base64(canonical.as_bytes(), padding) {
-        return None;
-    }
-    let decoded_len = canonical.len() / 4 * 3 - padding;
-    Some(Base64Content {
-        canonical,
-        decoded_len: decoded_len as u64,
-    })
-}
-
-/// The value of a standard base64 digit.
-fn digit(b: u8) -> Option<u8> {
-    match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
-}
-
-/// True when `text` (a multiple of 4 long, ending in `padding` `=`) is standard base64
-/// whose last digit carries no stray bits, so that it decodes to exactly one byte string.
-/// Only pre-encoded attachments are checked, so a plain loop is fast enough.
-fn canonical_base64(text: &[u8], padding: usize) -> bool {
-    let digits = text.get(..text.len() - padding).unwrap_or_default();
-    let mut last = 0;
-    for &b in digits {
-        match digit(b) {
-            Some(d) => last = d,
-            None => return false,
-        }
-    }
-    // One `=`: the last digit's low 2 bits are unused; two: its low 4 bits.
-    let unused = match padding {
-        1 => 0b11,
-        2 => 0b1111,
-        _ => 0,
-    };
-    last & unused == 0
-}
-
 /// Checks one attachment whose issues go under `at` (e.g. `attachments[2]`, or "" for
 /// a single file); returns it when valid, and its decoded size either way.
 pub fn check(
@@ -196,9 +126,8 @@ pub fn check(
     entry: &Input<AttachmentInput>,
     issues: &mut Issues,
 ) -> (Option<ValidAttachment>, u64) {
-    let whole = if at.is_empty() { "file" } else { at };
     let Input::Given(a) = entry else {
-        issues.at(Rule::AttachmentInvalid, whole.into());
+        issues.at(Rule::AttachmentInvalid, whole_field(at));
         return (None, 0);
     };
     let (file_name, from_file, mime_type) = match a {
@@ -230,29 +159,38 @@ pub fn check(
         }
         _ => mime_from_extension(&file_name).to_string(),
     };
-    let content = match a {
-        AttachmentInput::Encoded { content, .. } => {
-            encoded_content(content).map_err(|rule| (rule, sub(at, "content")))
-        }
-        AttachmentInput::Blob { blob, size, .. } => blob_content(*blob, *size)
-            .ok_or_else(|| (Rule::AttachmentUnreadable, whole.to_string())),
+    let (part, content) = match a {
+        AttachmentInput::Encoded { part, content, .. } => (
+            *part,
+            encoded_content(content).map_err(|rule| (rule, sub(at, "content"))),
+        ),
+        AttachmentInput::Blob { part, size, .. } => (
+            *part,
+            whole(*size, MAX_SAFE_INTEGER).ok_or((Rule::AttachmentUnreadable, whole_field(at))),
+        ),
     };
-    let (content, size) = match content {
-        Ok((content, size)) => (Some(content), size),
-        Err((rule, field)) => {
-            issues.at(rule, field);
-            (None, 0)
-        }
-    };
-    let valid = content
-        .filter(|_| issues.len() == before)
-        .map(|content| ValidAttachment {
-            file_name,
-            mime_type,
-            content,
-            size,
-        });
+    // An empty file is never a meaningful clinical attachment (and is what a File reads as
+    // in Chromium once its file is gone).
+    let size = match content {
+        Ok(0) => Err((Rule::AttachmentEmpty, whole_field(at))),
+        other => other,
+    }
+    .unwrap_or_else(|(rule, field)| {
+        issues.at(rule, field);
+        0
+    });
+    let valid = (issues.len() == before).then_some(ValidAttachment {
+        file_name,
+        mime_type,
+        part,
+        size,
+    });
     (valid, size)
+}
+
+/// The path of a whole attachment: `at`, or `file` for a single file.
+fn whole_field(at: &str) -> String {
+    if at.is_empty() { "file" } else { at }.into()
 }
 
 /// One File/Blob on its own (`encodeAttachment`): its issues name `fileName`,
@@ -279,33 +217,24 @@ fn file_name_of(field: &Text, from_file: bool) -> Result<String, Rule> {
     }
 }
 
-/// Pre-encoded content and its decoded size, or the rule it breaks.
-fn encoded_content(content: &Text) -> Result<(Content, u64), Rule> {
-    match content {
-        Input::Given(s) => normalize_base64(s)
-            .map(|c| (Content::Base64(c.canonical), c.decoded_len))
-            .ok_or(Rule::ContentNotBase64),
+/// Pre-encoded content's decoded size, or the rule it breaks.
+fn encoded_content(content: &Input<Option<u64>>) -> Result<u64, Rule> {
+    match *content {
+        Input::Given(Some(size)) => Ok(size),
+        Input::Given(None) => Err(Rule::ContentNotBase64),
         Input::Absent => Err(Rule::ContentRequired),
         Input::Wrong(_) => Err(Rule::ContentNotText),
     }
 }
 
-/// A File/Blob's content, when its size is a whole number of bytes (anything else is a
-/// hostile look-alike).
-fn blob_content(blob: usize, size: f64) -> Option<(Content, u64)> {
-    let size = whole(size, MAX_SAFE_INTEGER)?;
-    Some((Content::Blob { blob, size }, size))
-}
-
-/// The largest whole number a double holds exactly (2^53 − 1).
+/// The largest whole number a double holds exactly (2^53 − 1): a File/Blob's size beyond
+/// it, or not a whole number, comes from a hostile look-alike.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
-    use base64::engine::general_purpose::STANDARD;
-    use base64::Engine;
     use proptest::prelude::*;
 
     #[test]
@@ -361,26 +290,9 @@ mod tests {
         assert_eq!(mime_from_extension("noext"), "application/octet-stream");
     }
 
-    #[test]
-    fn updox_sample_base64_with_spaces_is_accepted() {
-        let sample = "VEhJU0lT QVRFU1Qg\n VEhJ";
-        let got = normalize_base64(sample).unwrap_or_else(|| panic!("refused"));
-        assert_eq!(got.canonical, "VEhJU0lTQVRFU1QgVEhJ");
-        assert_eq!(got.decoded_len, 15);
-    }
-
-    #[test]
-    fn bad_base64_is_refused() {
-        for bad in ["abc", "ab=c", "a===", "abc*", "YQ==YQ==", "YR==", "-_8="] {
-            assert!(normalize_base64(bad).is_none(), "{bad}");
-        }
-        assert_eq!(normalize_base64("").map(|c| c.decoded_len), Some(0));
-        assert_eq!(normalize_base64("YQ==").map(|c| c.decoded_len), Some(1));
-    }
-
     fn blob(file_name: Text, mime_type: Text, size: f64) -> Input<AttachmentInput> {
         Input::Given(AttachmentInput::Blob {
-            blob: 0,
+            part: 0,
             size,
             file_name,
             name_from_file: false,
@@ -415,7 +327,8 @@ mod tests {
         );
         assert_eq!(
             failed(single(&Input::Given(AttachmentInput::Encoded {
-                content: Input::Given("YQ==".into()),
+                part: 0,
+                content: Input::Given(Some(1)),
                 mime_type: Input::Absent,
                 file_name: Input::Given("a.txt".into()),
             }))),
@@ -428,24 +341,72 @@ mod tests {
                 ("mimeType".to_string(), "attachments.mimeType.not_text"),
             ]
         );
+        for size in [-1.0, 0.5, f64::NAN, f64::INFINITY, 2f64.powi(53)] {
+            assert_eq!(
+                failed(single(&blob(Input::Given("a".into()), Input::Absent, size))),
+                [("file".to_string(), "attachment.unreadable")],
+                "{size}"
+            );
+        }
         assert_eq!(
-            failed(single(&blob(Input::Given("a".into()), Input::Absent, -1.0))),
-            [("file".to_string(), "attachment.unreadable")]
+            failed(single(&blob(Input::Given("a".into()), Input::Absent, 0.0))),
+            [("file".to_string(), "attachments.empty")]
+        );
+    }
+
+    #[test]
+    fn pre_encoded_content() {
+        let encoded = |content| {
+            let mut issues = Issues::default();
+            let entry = Input::Given(AttachmentInput::Encoded {
+                part: 3,
+                content,
+                mime_type: Input::Absent,
+                file_name: Input::Given("a.txt".into()),
+            });
+            let (valid, size) = check("attachments[3]", &entry, &mut issues);
+            let found: Vec<_> = issues
+                .into_vec()
+                .into_iter()
+                .map(|i| (i.field().to_string(), i.rule.id()))
+                .collect();
+            (valid.map(|v| (v.part, v.size)), size, found)
+        };
+        assert_eq!(encoded(Input::Given(Some(7))), (Some((3, 7)), 7, vec![]));
+        let one = |field: &str, rule| vec![(field.to_string(), rule)];
+        assert_eq!(
+            encoded(Input::Given(Some(0))),
+            (None, 0, one("attachments[3]", "attachments.empty"))
+        );
+        assert_eq!(
+            encoded(Input::Given(None)),
+            (
+                None,
+                0,
+                one("attachments[3].content", "attachments.content.not_base64")
+            )
+        );
+        assert_eq!(
+            encoded(Input::Absent),
+            (
+                None,
+                0,
+                one("attachments[3].content", "attachments.content.required")
+            )
+        );
+        assert_eq!(
+            encoded(Input::Wrong("number")),
+            (
+                None,
+                0,
+                one("attachments[3].content", "attachments.content.not_text")
+            )
         );
     }
 
     proptest! {
         #[test]
-        fn round_trip(bytes in proptest::collection::vec(any::<u8>(), 0..3000)) {
-            let enc = STANDARD.encode(&bytes);
-            let got = normalize_base64(&enc).ok_or_else(|| TestCaseError::fail("refused"))?;
-            prop_assert_eq!(got.decoded_len, bytes.len() as u64);
-            prop_assert_eq!(STANDARD.decode(&got.canonical).ok(), Some(bytes));
-        }
-
-        #[test]
         fn never_panics(s in ".{0,200}") {
-            let _ = normalize_base64(&s);
             let _ = check_mime_type(&s);
             let _ = check_file_name(&s);
         }

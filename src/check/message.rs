@@ -39,7 +39,9 @@ pub struct ValidMessage {
 impl ValidMessage {
     /// Decoded bytes of all attachments (what the progress of encoding counts).
     pub fn attachment_bytes(&self) -> u64 {
-        self.attachments.iter().map(|a| a.size).sum()
+        self.attachments
+            .iter()
+            .fold(0, |total: u64, a| total.saturating_add(a.size))
     }
 }
 
@@ -59,7 +61,9 @@ fn text(field: &Text, not_text: Rule, issues: &mut Issues) -> String {
     )
 }
 
-fn check_to(to: &Text, issues: &mut Issues) -> String {
+/// The recipient's Direct address as it will be sent (trimmed, the domain lower-cased), or
+/// "" with the issue found: `to`, or the address a lookup is for.
+pub fn check_to(to: &Text, issues: &mut Issues) -> String {
     let Some(to) = to.text_or_empty() else {
         issues.add(Rule::ToNotText);
         return String::new();
@@ -114,9 +118,11 @@ fn check_sender(m: &MessageInput, today: Day, issues: &mut Issues) -> Option<Sen
     }
 }
 
-/// The attachments, each checked and within the limits.
+/// The attachments, each checked and within the limits; `unread` more entries the reader
+/// did not read (past its cap) count towards their number.
 fn check_attachments(
     list: &Input<Vec<Input<AttachmentInput>>>,
+    unread: u64,
     limits: &Limits,
     issues: &mut Issues,
 ) -> (Vec<ValidAttachment>, bool) {
@@ -128,14 +134,16 @@ fn check_attachments(
             &[]
         }
     };
-    let count = entries.len() as u64;
-    if count > limits.max_attachments {
-        issues.over(
-            Rule::AttachmentsTooMany,
-            None,
-            limits.max_attachments,
-            Some(count),
-        );
+    let read = entries.len() as u64;
+    let count = read.saturating_add(unread);
+    // Entries that were not read cannot be sent: at most those read, whatever the limit.
+    let max = if unread > 0 {
+        limits.max_attachments.min(read)
+    } else {
+        limits.max_attachments
+    };
+    if count > max {
+        issues.over(Rule::AttachmentsTooMany, None, max, Some(count));
     }
     let mut total: u64 = 0;
     let mut valid = Vec::with_capacity(entries.len());
@@ -200,7 +208,8 @@ pub fn check(
         );
     }
     let sender = check_sender(m, today, issues);
-    let (attachments, any_attachment) = check_attachments(&m.attachments, limits, issues);
+    let (attachments, any_attachment) =
+        check_attachments(&m.attachments, m.attachments_unread, limits, issues);
     if subject.trim().is_empty() && text_message.trim().is_empty() && !any_attachment {
         issues.add(Rule::TextMessageRequired);
     }
@@ -220,7 +229,6 @@ pub fn check(
 #[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
-    use crate::check::attachment::Content;
     use crate::check::sample::{demographics, message, t, TODAY};
 
     /// (field, code, rule id) of each issue.
@@ -384,13 +392,96 @@ mod tests {
             subject: Input::Absent,
             text_message: Input::Absent,
             attachments: Input::Given(vec![Input::Given(AttachmentInput::Encoded {
-                content: t("YQ=="),
+                part: 0,
+                content: Input::Given(Some(1)),
                 mime_type: Input::Absent,
                 file_name: t("a.txt"),
             })]),
             ..message()
         };
         assert_eq!(valid(m).attachments[0].mime_type, "text/plain");
+    }
+
+    fn encoded(part: usize, size: u64) -> Input<AttachmentInput> {
+        Input::Given(AttachmentInput::Encoded {
+            part,
+            content: Input::Given(Some(size)),
+            mime_type: Input::Absent,
+            file_name: t("a.txt"),
+        })
+    }
+
+    #[test]
+    fn attachments_past_the_reader_s_cap_are_too_many() {
+        // A list longer than what was read: whatever the limit, the rest cannot be sent.
+        let limits = Limits {
+            max_attachments: 5000,
+            ..Limits::default()
+        };
+        let m = MessageInput {
+            attachments: Input::Given((0..3).map(|i| encoded(i, 1)).collect()),
+            attachments_unread: 2,
+            ..message()
+        };
+        let issues = check_with(m.clone(), &limits).unwrap_err();
+        assert_eq!(
+            found(&issues),
+            [("attachments", 4020, "attachments.too_many")]
+        );
+        assert_eq!(
+            (issues.as_slice()[0].limit, issues.as_slice()[0].size),
+            (Some(3), Some(5))
+        );
+        // Under the default limit, the limit is the smaller.
+        let issues = check_with(m, &Limits::default()).unwrap_err();
+        assert_eq!(
+            (issues.as_slice()[0].limit, issues.as_slice()[0].size),
+            (Some(3), Some(5))
+        );
+        let m = MessageInput {
+            attachments: Input::Given((0..3).map(|i| encoded(i, 1)).collect()),
+            attachments_unread: u64::MAX,
+            ..message()
+        };
+        let issues = check_with(m, &Limits::default()).unwrap_err();
+        assert_eq!(issues.as_slice()[0].size, Some(u64::MAX), "saturated");
+    }
+
+    #[test]
+    fn huge_sizes_saturate() {
+        let limits = Limits {
+            max_attachment_bytes: u64::MAX,
+            max_total_attachment_bytes: u64::MAX,
+            ..Limits::default()
+        };
+        let big = (1u64 << 53) - 1;
+        let m = MessageInput {
+            attachments: Input::Given((0..20).map(|i| encoded(i, big)).collect()),
+            ..message()
+        };
+        let v = check_with(m, &limits).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(v.attachment_bytes(), big * 20);
+        let m = MessageInput {
+            attachments: Input::Given((0..20).map(|i| encoded(i, big)).collect()),
+            ..message()
+        };
+        let issues = check_with(m, &Limits::default()).unwrap_err();
+        assert_eq!(
+            issues.as_slice().last().map(|i| i.size),
+            Some(Some(big * 20))
+        );
+        let v = ValidMessage {
+            attachments: (0..3)
+                .map(|part| ValidAttachment {
+                    file_name: "a".into(),
+                    mime_type: "a/b".into(),
+                    part,
+                    size: u64::MAX / 2,
+                })
+                .collect(),
+            ..valid(message())
+        };
+        assert_eq!(v.attachment_bytes(), u64::MAX);
     }
 
     #[test]
@@ -404,7 +495,7 @@ mod tests {
         };
         let blob = |i, size: f64| {
             Input::Given(AttachmentInput::Blob {
-                blob: i,
+                part: i,
                 size,
                 file_name: t("scan.pdf"),
                 name_from_file: true,
@@ -457,12 +548,13 @@ mod tests {
         let m = MessageInput {
             attachments: Input::Given(vec![
                 Input::Given(AttachmentInput::Encoded {
-                    content: t("not base64!"),
+                    part: 0,
+                    content: Input::Given(None),
                     mime_type: t("pdf"),
                     file_name: t("../x.pdf"),
                 }),
                 Input::Given(AttachmentInput::Blob {
-                    blob: 0,
+                    part: 1,
                     size: 3.0,
                     file_name: Input::Absent,
                     name_from_file: false,
@@ -470,19 +562,28 @@ mod tests {
                 }),
                 Input::Wrong("number"),
                 Input::Given(AttachmentInput::Encoded {
+                    part: 3,
                     content: Input::Absent,
                     mime_type: Input::Wrong("number"),
                     file_name: Input::Wrong("number"),
                 }),
                 Input::Given(AttachmentInput::Encoded {
+                    part: 4,
                     content: Input::Wrong("number"),
                     mime_type: Input::Absent,
                     file_name: t("."),
                 }),
                 Input::Given(AttachmentInput::Blob {
-                    blob: 1,
+                    part: 5,
                     size: 1.5,
                     file_name: t("a.txt"),
+                    name_from_file: false,
+                    mime_type: Input::Absent,
+                }),
+                Input::Given(AttachmentInput::Blob {
+                    part: 6,
+                    size: 0.0,
+                    file_name: t("empty.txt"),
                     name_from_file: false,
                     mime_type: Input::Absent,
                 }),
@@ -539,6 +640,7 @@ mod tests {
                     "attachments.content.not_text"
                 ),
                 ("attachments[5]", 4060, "attachment.unreadable"),
+                ("attachments[6]", 4060, "attachments.empty"),
             ]
         );
     }
@@ -547,7 +649,7 @@ mod tests {
     fn file_names_from_files_lose_their_directories() {
         let m = MessageInput {
             attachments: Input::Given(vec![Input::Given(AttachmentInput::Blob {
-                blob: 0,
+                part: 0,
                 size: 3.0,
                 file_name: t("C:\\fakepath\\scan.PDF"),
                 name_from_file: true,
@@ -558,7 +660,7 @@ mod tests {
         let v = valid(m);
         assert_eq!(v.attachments[0].file_name, "scan.PDF");
         assert_eq!(v.attachments[0].mime_type, "application/pdf");
-        assert_eq!(v.attachments[0].content, Content::Blob { blob: 0, size: 3 });
+        assert_eq!((v.attachments[0].part, v.attachments[0].size), (0, 3));
     }
 
     /// Every issue's field, without its indexes, is its rule's field.
@@ -568,7 +670,8 @@ mod tests {
             to: Input::Wrong("number"),
             subject: t(&"s".repeat(300)),
             attachments: Input::Given(vec![Input::Given(AttachmentInput::Encoded {
-                content: t("!"),
+                part: 0,
+                content: Input::Given(None),
                 mime_type: t("x"),
                 file_name: t(""),
             })]),

@@ -9,7 +9,8 @@ pub mod message;
 pub mod options;
 pub mod patient;
 
-use crate::input::{Input, LimitsInput, MessageInput, OptionsInput};
+use crate::input::{Input, LimitsInput, MessageInput, OptionsInput, Text};
+use crate::prelude::*;
 
 /// Inputs shared by the checks' tests.
 #[cfg(test)]
@@ -73,27 +74,52 @@ fn message_under_limits(
     (valid, issues)
 }
 
-/// What `validatePatientDirectMessage` reports.
-pub fn validate(message: &Input<MessageInput>, limits: &Input<LimitsInput>, today: Day) -> Issues {
-    message_under_limits(message, limits, today).1
+/// What is asked of Updox through the proxy. (One of these exists per call: boxing the
+/// larger variant would only add code.)
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Request {
+    /// A message to send (PatientDirectMessageSend).
+    Send(Input<MessageInput>),
+    /// Whether an address can receive secure messages (DirectAddressValidate).
+    Lookup(Text),
 }
 
-/// A message and the options to send it with, checked together: the message as it will
-/// be sent and the plan of the exchange, or every issue of both (message, limits,
-/// options, in that order).
-pub fn send<S, F>(
-    message: &Input<MessageInput>,
+/// A request as it will be made: the message as it will be sent, or the address as it
+/// will be looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Ready {
+    Send(ValidMessage),
+    Lookup(String),
+}
+
+/// A request and the options to make it with, checked together: the request as it will
+/// be made and the plan of the exchange, or every issue of both (message or address,
+/// limits, options, in that order). A lookup's address follows the rules of `to`.
+pub fn prepare<S, F>(
+    request: &Request,
     mut options: Input<OptionsInput<S, F>>,
     facts: Facts,
     today: Day,
-) -> Result<(ValidMessage, Plan<S, F>), Refusal> {
+) -> Result<(Ready, Plan<S, F>), Refusal> {
     let limits = match &mut options {
         Input::Given(o) => core::mem::replace(&mut o.limits, Input::Absent),
         _ => Input::Absent,
     };
-    let (valid, mut issues) = message_under_limits(message, &limits, today);
+    let (valid, mut issues) = match request {
+        Request::Send(m) => {
+            let (valid, issues) = message_under_limits(m, &limits, today);
+            (valid.map(Ready::Send), issues)
+        }
+        Request::Lookup(address) => {
+            let mut issues = Issues::default();
+            let address = message::check_to(address, &mut issues);
+            (Some(Ready::Lookup(address)), issues)
+        }
+    };
     match (valid, options::check(options, facts)) {
-        (Some(m), Ok(plan)) if issues.is_empty() => Ok((m, plan)),
+        (Some(ready), Ok(plan)) if issues.is_empty() => Ok((ready, plan)),
         (_, Err(Refusal::Invalid(more))) => {
             issues.append(more);
             Err(Refusal::Invalid(issues))
@@ -140,6 +166,18 @@ mod tests {
         })
     }
 
+    fn send(
+        m: &Input<MessageInput>,
+        options: Input<OptionsInput<(), ()>>,
+        facts: Facts,
+        today: Day,
+    ) -> Result<(ValidMessage, Plan<(), ()>), Refusal> {
+        prepare(&Request::Send(m.clone()), options, facts, today).map(|(ready, plan)| match ready {
+            Ready::Send(m) => (m, plan),
+            other => panic!("{other:?}"),
+        })
+    }
+
     fn ids(r: Result<(ValidMessage, Plan<(), ()>), Refusal>) -> Vec<&'static str> {
         match r {
             Err(Refusal::Invalid(issues)) => {
@@ -181,8 +219,34 @@ mod tests {
                 "options.timeoutMs.invalid"
             ]
         );
-        let issues = validate(&message(), &limits, TODAY);
-        assert_eq!(issues.len(), 2);
+        // What validatePatientDirectMessage reports: a send whose options are the limits
+        // alone, whose issues end with exactly one of the options', the missing proxy URL.
+        let only_limits = OptionsInput {
+            limits,
+            ..OptionsInput::default()
+        };
+        assert_eq!(
+            ids(send(
+                &message(),
+                Input::Given(only_limits),
+                facts(false),
+                TODAY
+            )),
+            [
+                "textMessage.too_long",
+                "limits.maxSubjectChars.invalid",
+                "options.proxyUrl.required"
+            ]
+        );
+        for m in [message(), Input::Absent] {
+            let only_limits = Input::Given(OptionsInput::<(), ()>::default());
+            let found = ids(send(&m, only_limits, facts(false), TODAY));
+            assert_eq!(found.last(), Some(&"options.proxyUrl.required"));
+            assert_eq!(
+                found.iter().filter(|id| id.starts_with("options.")).count(),
+                1
+            );
+        }
     }
 
     #[test]
@@ -217,5 +281,50 @@ mod tests {
             ids(send(&message(), Input::Absent, facts(false), TODAY)),
             ["options.not_an_object"]
         );
+    }
+
+    #[test]
+    fn a_lookup_checks_the_address_like_to() {
+        let lookup = |address: Text| {
+            prepare(
+                &Request::Lookup(address),
+                options(Input::Absent),
+                facts(true),
+                TODAY,
+            )
+        };
+        match lookup(t(" Dr@Direct.Example.ORG ")) {
+            Ok((Ready::Lookup(a), plan)) => {
+                assert_eq!(a, "Dr@direct.example.org");
+                assert_eq!(plan.url, "https://portal.example/api");
+            }
+            other => panic!("{other:?}"),
+        }
+        for (address, rule) in [
+            (t("not an address"), "to.invalid"),
+            (Input::Absent, "to.required"),
+            (t("  "), "to.required"),
+            (Input::Wrong("number"), "to.not_text"),
+        ] {
+            match lookup(address) {
+                Err(Refusal::Invalid(issues)) => {
+                    let found: Vec<_> = issues
+                        .as_slice()
+                        .iter()
+                        .map(|i| (i.field(), i.rule.id()))
+                        .collect();
+                    assert_eq!(found, [("to", rule)]);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // The options are checked too, after the address.
+        match prepare::<(), ()>(&Request::Lookup(t("x")), Input::Absent, facts(true), TODAY) {
+            Err(Refusal::Invalid(issues)) => {
+                let found: Vec<_> = issues.as_slice().iter().map(|i| i.rule.id()).collect();
+                assert_eq!(found, ["to.invalid", "options.not_an_object"]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

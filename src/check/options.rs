@@ -1,6 +1,7 @@
 //! Every rule about the send options: the proxy URL (required, length, resolvable, allowed),
 //! the timeout, the credentials mode, extra headers, the (normally forbidden) auth block,
-//! the signal and progress callback, and a secure random source for the idempotency key.
+//! the signal and progress callback, and the idempotency key: the caller's (a resend), or
+//! one made from a secure random source.
 //! What only the browser knows (where the URL resolves to, random bytes) comes in as
 //! [`Facts`], so that every rule runs under native tests.
 
@@ -160,7 +161,9 @@ fn check_url(
     }
 }
 
-fn check_timeout(n: &Number, issues: &mut Issues) -> f64 {
+/// `timeoutMs` in force: the caller's when it is usable, else the default (with an issue
+/// when one was given).
+pub fn check_timeout(n: &Number, issues: &mut Issues) -> f64 {
     match *n {
         Input::Absent => DEFAULT_TIMEOUT_MS,
         Input::Given(v) if v.is_finite() && v > 0.0 && v <= MAX_TIMEOUT_MS => v,
@@ -273,7 +276,8 @@ pub struct Plan<S, F> {
     pub signal: Option<S>,
     pub on_progress: Option<F>,
     pub auth: Option<Auth>,
-    /// 128 random bits, hex: the `Idempotency-Key` header.
+    /// The `Idempotency-Key` header: the caller's, else 128 random bits in hex (empty for
+    /// a lookup, which sends none).
     pub idempotency_key: String,
 }
 
@@ -297,6 +301,23 @@ fn hex(bytes: &[u8; 16]) -> String {
         }
     }
     out
+}
+
+/// The caller's `Idempotency-Key`, when given: 1–255 visible ASCII characters, as the
+/// proxy accepts it.
+fn check_key(key: Text, issues: &mut Issues) -> Option<String> {
+    match key {
+        Input::Absent => None,
+        Input::Given(k)
+            if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Some(k)
+        }
+        _ => {
+            issues.add(Rule::IdempotencyKeyInvalid);
+            None
+        }
+    }
 }
 
 /// An optional value of the right type, or its rule when of another.
@@ -331,6 +352,7 @@ pub fn check<S, F>(
     let auth = check_auth(&o.auth, o.allow_browser_credentials, &mut issues);
     let signal = optional(o.signal, Rule::SignalInvalid, &mut issues);
     let on_progress = optional(o.on_progress, Rule::OnProgressInvalid, &mut issues);
+    let key = check_key(o.idempotency_key, &mut issues);
     match url {
         Some(url) if issues.is_empty() => Ok(Plan {
             url,
@@ -340,7 +362,11 @@ pub fn check<S, F>(
             signal,
             on_progress,
             auth,
-            idempotency_key: hex(&facts.random.ok_or(Refusal::NoSecureRandom)?),
+            idempotency_key: match (key, facts.random) {
+                (Some(key), _) => key,
+                (None, Some(random)) => hex(&random),
+                (None, None) => return Err(Refusal::NoSecureRandom),
+            },
         }),
         _ => Err(Refusal::Invalid(issues)),
     }
@@ -704,6 +730,43 @@ mod tests {
     }
 
     #[test]
+    fn a_caller_s_idempotency_key_is_used_as_given() {
+        let with = |key: Text| OptionsInput {
+            idempotency_key: key,
+            ..options()
+        };
+        for key in ["k", "0f3a-RETRY_1", "!~", &"x".repeat(255)] {
+            assert_eq!(plan(with(t(key))).idempotency_key, key);
+        }
+        // No random source is needed when the caller gives the key.
+        let no_random = Facts {
+            random: None,
+            ..facts()
+        };
+        let p = check(Input::Given(with(t("abc"))), no_random.clone());
+        assert_eq!(p.map(|p| p.idempotency_key), Ok("abc".to_string()));
+        for bad in [
+            t(""),
+            t(" "),
+            t("a b"),
+            t("é"),
+            t("a\u{7f}"),
+            t("tab\there"),
+            t(&"x".repeat(256)),
+            Input::Wrong("number"),
+        ] {
+            assert_eq!(
+                refused(Input::Given(with(bad.clone())), facts()),
+                [(
+                    "options.idempotencyKey".to_string(),
+                    "options.idempotencyKey.invalid"
+                )],
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn issues_come_in_a_fixed_order() {
         let o = OptionsInput {
             proxy_url: Input::Absent,
@@ -713,6 +776,7 @@ mod tests {
             auth: Input::Given(auth()),
             signal: Input::Wrong("number"),
             on_progress: Input::Wrong("string"),
+            idempotency_key: t(""),
             ..options()
         };
         assert_eq!(
@@ -725,6 +789,7 @@ mod tests {
                 "options.auth.not_allowed",
                 "options.signal.invalid",
                 "options.onProgress.invalid",
+                "options.idempotencyKey.invalid",
             ]
         );
     }

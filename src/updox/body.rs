@@ -1,9 +1,9 @@
 //! The Updox JSON request body, as a sequence of parts: JSON text around each attachment's
-//! base64 content. The transport sends the parts as one `Blob`, so no single string or
+//! base64 content, which stays on the JavaScript side (a File/Blob it encodes, or the
+//! caller's base64). The transport sends the parts as one `Blob`, so no single string or
 //! buffer ever holds the whole body (attachments can be tens of megabytes).
 
 use super::json::{push_field, push_str};
-use crate::check::attachment::Content;
 use crate::check::message::{Sender, ValidMessage};
 use crate::check::options::Auth;
 use crate::check::patient::Demographics;
@@ -11,43 +11,24 @@ use crate::prelude::*;
 
 /// One piece of the body, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part<'a> {
+pub enum Part {
     Json(String),
-    /// Canonical base64 that the caller supplied, and the bytes it stands for.
-    Base64(&'a str, u64),
-    /// The caller's blob number `blob`, `size` bytes, to be base64-encoded into the body.
-    Blob {
-        blob: usize,
+    /// An attachment's content: its place among the attachments (see
+    /// `ValidAttachment::part`) and its decoded size.
+    Content {
+        part: usize,
         size: u64,
     },
 }
 
 /// The request body of one message, as parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Body<'a> {
-    pub parts: Vec<Part<'a>>,
-    /// `"from"` or `"patientDemographics"`: the sender field sent.
+pub struct Body {
+    pub parts: Vec<Part>,
+    /// `"from"` or `"patientDemographics"` (`""` for a lookup): the sender field sent.
     pub sender: &'static str,
     /// Decoded bytes of all attachments (what the progress of encoding counts).
     pub attachment_bytes: u64,
-}
-
-impl Body<'_> {
-    /// The body as one string, when it holds no File/Blob and is shorter than `max` bytes.
-    pub fn small_text(&self, max: usize) -> Option<String> {
-        let mut text = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Json(s) => text.push_str(s),
-                Part::Base64(s, _) => text.push_str(s),
-                Part::Blob { .. } => return None,
-            }
-            if text.len() >= max {
-                return None;
-            }
-        }
-        Some(text)
-    }
 }
 
 fn push_demographics(json: &mut String, d: &Demographics) {
@@ -76,7 +57,7 @@ fn push_auth(json: &mut String, a: &Auth) {
 }
 
 /// The body for `m`, with `auth` appended when given.
-pub fn body<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Body<'a> {
+pub fn body(m: &ValidMessage, auth: Option<&Auth>) -> Body {
     Body {
         parts: parts(m, auth),
         sender: m.sender.field(),
@@ -84,7 +65,19 @@ pub fn body<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Body<'a> {
     }
 }
 
-fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
+/// The body of a DirectAddressValidate lookup: `{"recipient": address}` and nothing else.
+pub fn lookup(address: &str) -> Body {
+    let mut json = String::from("{");
+    push_field(&mut json, true, "recipient", address);
+    json.push('}');
+    Body {
+        parts: vec![Part::Json(json)],
+        sender: "",
+        attachment_bytes: 0,
+    }
+}
+
+fn parts(m: &ValidMessage, auth: Option<&Auth>) -> Vec<Part> {
     let mut out = Vec::with_capacity(2 + 2 * m.attachments.len());
     let mut json = String::with_capacity(256 + m.text_message.len());
     json.push('{');
@@ -111,12 +104,9 @@ fn parts<'a>(m: &'a ValidMessage, auth: Option<&Auth>) -> Vec<Part<'a>> {
         push_str(&mut json, &a.mime_type);
         json.push_str(",\"content\":\"");
         out.push(Part::Json(core::mem::take(&mut json)));
-        out.push(match &a.content {
-            Content::Base64(s) => Part::Base64(s, a.size),
-            Content::Blob { blob, size } => Part::Blob {
-                blob: *blob,
-                size: *size,
-            },
+        out.push(Part::Content {
+            part: a.part,
+            size: a.size,
         });
         json.push_str("\"}");
     }
@@ -156,27 +146,30 @@ mod tests {
                 ValidAttachment {
                     file_name: "a.txt".into(),
                     mime_type: "text/plain".into(),
-                    content: Content::Base64("aGk=".into()),
+                    part: 0,
                     size: 2,
                 },
                 ValidAttachment {
                     file_name: "scan \"1\".pdf".into(),
                     mime_type: "application/pdf".into(),
-                    content: Content::Blob { blob: 0, size: 4 },
+                    part: 1,
                     size: 4,
                 },
             ],
         }
     }
 
-    /// Joins the parts the way the transport does, with `blob` as the content of blob 0.
-    fn assemble(parts: &[Part<'_>], blob: &[u8]) -> String {
+    /// Joins the parts the way the transport does, with `contents` as the attachments'
+    /// bytes.
+    fn assemble(parts: &[Part], contents: &[&[u8]]) -> String {
         parts
             .iter()
-            .map(|p| match p {
-                Part::Json(s) => s.clone(),
-                Part::Base64(s, _) => s.to_string(),
-                Part::Blob { .. } => STANDARD.encode(blob),
+            .map(|p| match *p {
+                Part::Json(ref s) => s.clone(),
+                Part::Content { part, size } => {
+                    assert_eq!(contents[part].len() as u64, size);
+                    STANDARD.encode(contents[part])
+                }
             })
             .collect()
     }
@@ -186,8 +179,7 @@ mod tests {
         let m = message();
         let b = body(&m, None);
         assert_eq!((b.sender, b.attachment_bytes), ("patientDemographics", 6));
-        assert_eq!(b.small_text(1 << 20), None);
-        let body = assemble(&b.parts, b"%PDF");
+        let body = assemble(&b.parts, &[b"hi", b"%PDF"]);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         assert_eq!(v["to"], "test@direct.updoxqa.com");
         assert_eq!(v["subject"], "Résultats \"labo\"");
@@ -214,14 +206,23 @@ mod tests {
         };
         let b = body(&m, Some(&auth));
         assert_eq!(b.sender, "from");
-        let text = b.small_text(1 << 20).unwrap_or_default();
-        assert_eq!(text, assemble(&b.parts, b""));
-        assert_eq!(b.small_text(text.len()), None);
-        let body = text;
+        assert_eq!(b.parts.len(), 1, "one JSON text");
+        let body = assemble(&b.parts, &[]);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         assert_eq!(v["from"], "patient:7");
         assert_eq!(v["attachments"], serde_json::json!([]));
         assert_eq!(v["auth"]["applicationPassword"], "pw");
         assert!(v.get("patientDemographics").is_none());
+    }
+
+    #[test]
+    fn a_lookup_names_the_recipient_only() {
+        let b = lookup("dr.o'neil@direct.example.org");
+        assert_eq!(
+            b.parts,
+            [Part::Json(
+                r#"{"recipient":"dr.o'neil@direct.example.org"}"#.into()
+            )]
+        );
     }
 }

@@ -38,6 +38,27 @@ impl ErrorKind {
     }
 }
 
+/// Whether the message reached Updox, as far as the module can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nothing left the page, or the proxy guarantees nothing was forwarded.
+    NotSent,
+    /// The request started and its fate is not known: it may have been delivered.
+    Unknown,
+    /// Updox answered with a failure code: it did not send the message.
+    Failed,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::NotSent => "not-sent",
+            Delivery::Unknown => "unknown",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
 macro_rules! outcomes {
     ($($name:ident $id:literal;)*) => {
         /// Every rule a failed call can report besides the validation rules: the outcome
@@ -94,8 +115,8 @@ outcomes! {
     ProxyInvalidIdempotencyKey   "proxy.invalid_idempotency_key";
     ProxyIdempotencyKeyRequired  "proxy.idempotency_key_required";
     ProxyIdempotencyKeyReused    "proxy.idempotency_key_reused";
-    ProxyUnauthorized            "proxy.unauthorized";
     ProxySenderMismatch          "proxy.sender_mismatch";
+    ProxyUnauthorized            "proxy.unauthorized";
     ProxyRateLimited             "proxy.rate_limited";
     ProxyProxyBusy               "proxy.proxy_busy";
     ProxyIdempotencyStoreFull    "proxy.idempotency_store_full";
@@ -119,9 +140,12 @@ outcomes! {
     Updox4650                    "updox.4650";
     Updox4651                    "updox.4651";
     Updox4652                    "updox.4652";
+    RecipientUnchecked           "recipient.unchecked";
 }
 
-/// The proxy contract's error codes, each with its rule (`proxy.` and the code).
+/// The proxy contract's error codes, each with its rule (`proxy.` and the code), in three
+/// groups: refused before forwarding (nothing reached Updox) for good, then refused before
+/// forwarding for now (a resend may succeed), then forwarded or maybe forwarded.
 #[rustfmt::skip]
 const PROXY_CODES: &[(&str, Outcome)] = &[
     ("method_not_allowed", Outcome::ProxyMethodNotAllowed),
@@ -135,8 +159,8 @@ const PROXY_CODES: &[(&str, Outcome)] = &[
     ("invalid_idempotency_key", Outcome::ProxyInvalidIdempotencyKey),
     ("idempotency_key_required", Outcome::ProxyIdempotencyKeyRequired),
     ("idempotency_key_reused", Outcome::ProxyIdempotencyKeyReused),
-    ("unauthorized", Outcome::ProxyUnauthorized),
     ("sender_mismatch", Outcome::ProxySenderMismatch),
+    ("unauthorized", Outcome::ProxyUnauthorized),
     ("rate_limited", Outcome::ProxyRateLimited),
     ("proxy_busy", Outcome::ProxyProxyBusy),
     ("idempotency_store_full", Outcome::ProxyIdempotencyStoreFull),
@@ -149,6 +173,9 @@ const PROXY_CODES: &[(&str, Outcome)] = &[
     ("answer_not_replayable", Outcome::ProxyAnswerNotReplayable),
     ("internal_error", Outcome::ProxyInternalError),
 ];
+/// Where the groups of `PROXY_CODES` start: refused for now, then (maybe) forwarded.
+const PROXY_TRANSIENT: usize = 12;
+const PROXY_FORWARDED: usize = 18;
 
 /// The rule of an Updox failure code: the code itself where it has a sentence of its own,
 /// else its category where that has one, else `updox.other`.
@@ -172,15 +199,17 @@ pub fn updox_rule(code: i64) -> Outcome {
 }
 
 /// The rule of an HTTP failure: the proxy's own error code when it is one of the proxy
-/// contract's, else the status (or its class).
-pub fn http_rule(status: u16, proxy_error: Option<&str>) -> Outcome {
-    if let Some((_, rule)) = PROXY_CODES
+/// contract's, else the status (or its class); and the code's place in `PROXY_CODES`.
+fn http_rule(status: u16, proxy_error: Option<&str>) -> (Outcome, Option<usize>) {
+    if let Some(i) = PROXY_CODES
         .iter()
-        .find(|(code, _)| Some(*code) == proxy_error)
+        .position(|(code, _)| Some(*code) == proxy_error)
     {
-        return *rule;
+        if let Some((_, rule)) = PROXY_CODES.get(i) {
+            return (*rule, Some(i));
+        }
     }
-    match status {
+    let rule = match status {
         401 => Outcome::Http401,
         403 => Outcome::Http403,
         413 => Outcome::Http413,
@@ -191,7 +220,8 @@ pub fn http_rule(status: u16, proxy_error: Option<&str>) -> Outcome {
         400..=499 => Outcome::Http4xx,
         500..=599 => Outcome::Http5xx,
         _ => Outcome::HttpOther,
-    }
+    };
+    (rule, None)
 }
 
 /// The rule an error reports: a validation rule (that of its one issue) or an outcome.
@@ -234,10 +264,14 @@ pub struct SendError {
     pub reason: Option<String>,
     pub status: Option<u16>,
     pub issues: Vec<ValidationIssue>,
+    /// Resending the same message with the same `Idempotency-Key` is safe and may succeed.
     pub retryable: bool,
+    pub delivery: Delivery,
 }
 
 impl SendError {
+    /// A failure after the request started, whose fate is unknown: a resend with the same
+    /// key is safe (the proxy answers it with the first answer, or forwards it once).
     fn new(kind: ErrorKind, rule: Outcome) -> Self {
         SendError {
             kind,
@@ -248,7 +282,17 @@ impl SendError {
             reason: None,
             status: None,
             issues: Vec::new(),
-            retryable: false,
+            retryable: true,
+            delivery: Delivery::Unknown,
+        }
+    }
+
+    /// Refused before anything left the page.
+    fn unsent(kind: ErrorKind, rule: Outcome, retryable: bool) -> Self {
+        SendError {
+            retryable,
+            delivery: Delivery::NotSent,
+            ..SendError::new(kind, rule)
         }
     }
 
@@ -261,7 +305,7 @@ impl SendError {
             response_code: issues.first().map(ValidationIssue::code),
             issues,
             rule,
-            ..SendError::new(ErrorKind::Validation, Outcome::Validation)
+            ..SendError::unsent(ErrorKind::Validation, Outcome::Validation, false)
         }
     }
 
@@ -277,26 +321,39 @@ impl SendError {
             reason,
             status: Some(status),
             retryable: codes::info(code).is_some_and(|i| i.retryable),
+            delivery: Delivery::Failed,
             ..SendError::new(ErrorKind::Updox, updox_rule(code))
         }
     }
 
-    /// `proxy_error`: the `error` code of the proxy's JSON answer, if any.
+    /// `proxy_error`: the `error` code of the proxy's JSON answer, if any. A code of the
+    /// proxy contract says whether anything was forwarded; without one, the answer may come
+    /// from Updox itself or anything on the way (a 503 or 429 passed through), so whether
+    /// the message went is unknown: a 5xx or 429 is worth resending with the same key, any
+    /// other status is final.
     pub fn http(
         status: u16,
         response_code: Option<i64>,
         response_message: Option<String>,
         proxy_error: Option<&str>,
     ) -> Self {
-        // The proxy contract's "could not even connect to Updox".
-        let unsent = proxy_error == Some("upstream_unreachable");
+        let (rule, code) = http_rule(status, proxy_error);
+        let (retryable, delivery) = match code {
+            Some(i) if i < PROXY_TRANSIENT => (false, Delivery::NotSent),
+            Some(i) if i < PROXY_FORWARDED => (true, Delivery::NotSent),
+            Some(_) => (true, Delivery::Unknown),
+            None => (
+                (500..600).contains(&status) || status == 429,
+                Delivery::Unknown,
+            ),
+        };
         SendError {
             status: Some(status),
             response_code: response_code.or((status == 413).then_some(4020)),
             response_message,
-            // 429 and 503 are refusals before forwarding: resending cannot duplicate.
-            retryable: matches!(status, 429 | 503) || unsent,
-            ..SendError::new(ErrorKind::Http, http_rule(status, proxy_error))
+            retryable,
+            delivery,
+            ..SendError::new(ErrorKind::Http, rule)
         }
     }
 
@@ -321,16 +378,13 @@ impl SendError {
         }
     }
 
-    /// `offline`: the browser said it had no network, so nothing left the page.
+    /// `offline`: the browser said it had no network before the request, so nothing left
+    /// the page; otherwise the request failed on its way and may have arrived.
     pub fn network(offline: bool) -> Self {
-        let rule = if offline {
-            Outcome::NetworkOffline
+        if offline {
+            SendError::unsent(ErrorKind::Network, Outcome::NetworkOffline, true)
         } else {
-            Outcome::NetworkFailed
-        };
-        SendError {
-            retryable: offline,
-            ..SendError::new(ErrorKind::Network, rule)
+            SendError::new(ErrorKind::Network, Outcome::NetworkFailed)
         }
     }
 
@@ -348,19 +402,19 @@ impl SendError {
         }
     }
 
-    /// `after_sending`: the request had been handed to the browser already.
+    /// `after_sending`: the request had been handed to the browser already, and may
+    /// arrive.
     pub fn aborted(after_sending: bool) -> Self {
-        let rule = if after_sending {
-            Outcome::AbortedAfterSending
+        if after_sending {
+            SendError::new(ErrorKind::Aborted, Outcome::AbortedAfterSending)
         } else {
-            Outcome::Aborted
-        };
-        SendError::new(ErrorKind::Aborted, rule)
+            SendError::unsent(ErrorKind::Aborted, Outcome::Aborted, true)
+        }
     }
 
     /// The browser could not build the request (nothing was sent).
     pub fn cannot_prepare() -> Self {
-        SendError::new(ErrorKind::Network, Outcome::BrowserCannotPrepare)
+        SendError::unsent(ErrorKind::Network, Outcome::BrowserCannotPrepare, false)
     }
 }
 
@@ -375,7 +429,7 @@ impl From<Refusal> for SendError {
         match r {
             Refusal::Invalid(issues) => issues.into(),
             Refusal::NoSecureRandom => {
-                SendError::new(ErrorKind::Network, Outcome::BrowserNoSecureRandom)
+                SendError::unsent(ErrorKind::Network, Outcome::BrowserNoSecureRandom, false)
             }
         }
     }
@@ -399,6 +453,112 @@ mod tests {
         }
         let proxy = Outcome::ALL.iter().filter(|o| o.id().starts_with("proxy."));
         assert_eq!(proxy.count(), PROXY_CODES.len());
+    }
+
+    /// The proxy contract: which codes mean "not forwarded", and which of those are
+    /// transient (the groups of `PROXY_CODES`).
+    #[test]
+    fn proxy_codes_say_what_was_forwarded() {
+        let codes = |from: usize, to: usize| -> Vec<&str> {
+            PROXY_CODES[from..to].iter().map(|(c, _)| *c).collect()
+        };
+        let mut final_unsent = codes(0, PROXY_TRANSIENT);
+        final_unsent.sort_unstable();
+        assert_eq!(
+            final_unsent,
+            [
+                "host_not_allowed",
+                "idempotency_key_required",
+                "idempotency_key_reused",
+                "invalid_idempotency_key",
+                "invalid_json",
+                "invalid_request",
+                "method_not_allowed",
+                "not_found",
+                "origin_not_allowed",
+                "payload_too_large",
+                "sender_mismatch",
+                "unsupported_media_type",
+            ]
+        );
+        let mut transient = codes(PROXY_TRANSIENT, PROXY_FORWARDED);
+        transient.sort_unstable();
+        assert_eq!(
+            transient,
+            [
+                "idempotency_store_full",
+                "idempotency_unavailable",
+                "proxy_busy",
+                "rate_limited",
+                "unauthorized",
+                "upstream_unreachable",
+            ]
+        );
+        let mut forwarded = codes(PROXY_FORWARDED, PROXY_CODES.len());
+        forwarded.sort_unstable();
+        assert_eq!(
+            forwarded,
+            [
+                "answer_not_replayable",
+                "internal_error",
+                "request_in_progress",
+                "upstream_connection_lost",
+                "upstream_response_too_large",
+                "upstream_timeout",
+            ]
+        );
+    }
+
+    #[test]
+    fn retryable_and_delivery() {
+        use Delivery::*;
+        let http = |status, code: Option<&str>| {
+            let e = SendError::http(status, None, None, code);
+            (e.retryable, e.delivery)
+        };
+        assert_eq!(http(503, Some("proxy_busy")), (true, NotSent));
+        assert_eq!(http(429, Some("rate_limited")), (true, NotSent));
+        assert_eq!(http(401, Some("unauthorized")), (true, NotSent));
+        assert_eq!(http(502, Some("upstream_unreachable")), (true, NotSent));
+        assert_eq!(http(422, Some("idempotency_key_reused")), (false, NotSent));
+        assert_eq!(http(403, Some("sender_mismatch")), (false, NotSent));
+        assert_eq!(http(413, Some("payload_too_large")), (false, NotSent));
+        assert_eq!(http(409, Some("request_in_progress")), (true, Unknown));
+        assert_eq!(http(504, Some("upstream_timeout")), (true, Unknown));
+        assert_eq!(http(500, Some("internal_error")), (true, Unknown));
+        // Without a code of the contract (Updox's own 503 passed through, a gateway's 502).
+        assert_eq!(http(503, None), (true, Unknown));
+        assert_eq!(http(429, None), (true, Unknown));
+        assert_eq!(http(502, Some("test")), (true, Unknown));
+        assert_eq!(http(504, None), (true, Unknown));
+        assert_eq!(http(500, None), (true, Unknown));
+        assert_eq!(http(413, None), (false, Unknown));
+        assert_eq!(http(422, None), (false, Unknown));
+        assert_eq!(http(404, None), (false, Unknown));
+        assert_eq!(http(302, None), (false, Unknown));
+        assert_eq!(http(999, None), (false, Unknown));
+        let e = SendError::updox(4650, None, None, 200);
+        assert_eq!((e.retryable, e.delivery), (false, Failed));
+        let e = SendError::updox(4012, None, None, 200);
+        assert_eq!((e.retryable, e.delivery), (true, Failed));
+        let e = SendError::validation(Vec::new());
+        assert_eq!((e.retryable, e.delivery), (false, NotSent));
+        for (e, want) in [
+            (SendError::network(true), (true, NotSent)),
+            (SendError::network(false), (true, Unknown)),
+            (SendError::timeout(1.0), (true, Unknown)),
+            (SendError::aborted(false), (true, NotSent)),
+            (SendError::aborted(true), (true, Unknown)),
+            (SendError::protocol(200, None, None, true), (true, Unknown)),
+            (SendError::cannot_prepare(), (false, NotSent)),
+            (Refusal::NoSecureRandom.into(), (false, NotSent)),
+        ] {
+            assert_eq!((e.retryable, e.delivery), want, "{:?}", e.rule);
+        }
+        assert_eq!(
+            [NotSent, Unknown, Failed].map(Delivery::as_str),
+            ["not-sent", "unknown", "failed"]
+        );
     }
 
     #[test]
@@ -427,7 +587,7 @@ mod tests {
 
     #[test]
     fn http_rules() {
-        let id = |s, e| http_rule(s, e).id();
+        let id = |s, e| http_rule(s, e).0.id();
         assert_eq!(id(429, Some("rate_limited")), "proxy.rate_limited");
         assert_eq!(
             id(502, Some("upstream_unreachable")),

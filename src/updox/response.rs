@@ -31,6 +31,8 @@ pub struct Answer {
     pub direct_address: Option<String>,
     pub patient_direct_address: Option<String>,
     pub reason: Option<String>,
+    /// DirectAddressValidate's answer: whether a trusted certificate was found.
+    pub valid_direct_address: Option<bool>,
 }
 
 /// A text field: a string, or a whole number written in decimal (a number that is not
@@ -63,7 +65,7 @@ fn code(v: Option<Value>) -> Option<i64> {
 impl Answer {
     /// The answer in `body`, when it is a JSON object.
     pub fn read(body: &str) -> Option<Answer> {
-        let [successful, response_code, response_message, error, message, message_id, recipient, name, direct_address, patient_direct_address, reason] =
+        let [successful, response_code, response_message, error, message, message_id, recipient, name, direct_address, patient_direct_address, reason, valid_direct_address] =
             read_object(
                 body,
                 [
@@ -78,13 +80,15 @@ impl Answer {
                     "directAddress",
                     "patientDirectAddress",
                     "reason",
+                    "validDirectAddress",
                 ],
             )?;
+        let flag = |v| match v {
+            Some(Value::Bool(b)) => Some(b),
+            _ => None,
+        };
         Some(Answer {
-            successful: match successful {
-                Some(Value::Bool(b)) => Some(b),
-                _ => None,
-            },
+            successful: flag(successful),
             response_code: code(response_code),
             response_message: text(response_message),
             error: text(error),
@@ -99,6 +103,7 @@ impl Answer {
             direct_address: text(direct_address),
             patient_direct_address: text(patient_direct_address),
             reason: text(reason),
+            valid_direct_address: flag(valid_direct_address),
         })
     }
 }
@@ -114,17 +119,17 @@ pub struct SendResult {
     pub direct_address: Option<String>,
     pub patient_direct_address: Option<String>,
     pub reason: Option<String>,
-    /// `"from"` or `"patientDemographics"`: the sender field that was sent.
+    /// `"from"` or `"patientDemographics"`: the sender field that was sent (`""` for a
+    /// lookup).
     pub sender: &'static str,
+    /// A lookup's answer: whether Updox found a trusted certificate for the address.
+    pub trusted: Option<bool>,
 }
 
-/// Maps HTTP `status` and the answer (`None` when the body was not a JSON object) to the
-/// outcome. `sender` is recorded in the result.
-pub fn map(
-    status: u16,
-    answer: Option<Answer>,
-    sender: &'static str,
-) -> Result<SendResult, SendError> {
+/// Updox's answer when it says "done" (HTTP 2xx, a JSON object, `successful: true` and
+/// code 2000), else the error it amounts to. `answer` is `None` when the body was not a
+/// JSON object.
+fn succeeded(status: u16, answer: Option<Answer>) -> Result<Answer, SendError> {
     if !(200..300).contains(&status) {
         return Err(match answer {
             Some(a) => SendError::http(
@@ -140,23 +145,45 @@ pub fn map(
         return Err(SendError::protocol(status, None, None, false));
     };
     match (a.successful, a.response_code) {
-        (Some(true), Some(2000)) => Ok(SendResult {
-            response_code: 2000,
-            response_message: a.response_message.unwrap_or_else(|| "OK".into()),
-            message_id: a.message_id,
-            recipient: a.recipient,
-            name: a.name,
-            direct_address: a.direct_address,
-            patient_direct_address: a.patient_direct_address,
-            reason: a.reason,
-            sender,
-        }),
+        (Some(true), Some(2000)) => Ok(a),
         (Some(false), Some(c)) if c != 2000 => {
             Err(SendError::updox(c, a.response_message, a.reason, status))
         }
         // Missing fields, or `successful` and `responseCode` disagreeing.
         (_, c) => Err(SendError::protocol(status, c, a.response_message, true)),
     }
+}
+
+/// Maps HTTP `status` and the answer (`None` when the body was not a JSON object) to the
+/// outcome. `sender` is recorded in the result; `""` marks a DirectAddressValidate lookup,
+/// whose successful answer must say `validDirectAddress` as a boolean (`false` is an
+/// answer, not an error).
+pub fn map(
+    status: u16,
+    answer: Option<Answer>,
+    sender: &'static str,
+) -> Result<SendResult, SendError> {
+    let a = succeeded(status, answer)?;
+    if sender.is_empty() && a.valid_direct_address.is_none() {
+        return Err(SendError::protocol(
+            status,
+            Some(2000),
+            a.response_message,
+            true,
+        ));
+    }
+    Ok(SendResult {
+        response_code: 2000,
+        response_message: a.response_message.unwrap_or_else(|| "OK".into()),
+        message_id: a.message_id,
+        recipient: a.recipient,
+        name: a.name,
+        direct_address: a.direct_address,
+        patient_direct_address: a.patient_direct_address,
+        reason: a.reason,
+        sender,
+        trusted: a.valid_direct_address,
+    })
 }
 
 /// Maps HTTP `status` and the raw answer `body` to the outcome.
@@ -188,6 +215,7 @@ mod tests {
                 patient_direct_address: Some("ptacct+227163@direct.updoxqa.com".into()),
                 reason: None,
                 sender: "patientDemographics",
+                trusted: None,
             }
         );
     }
@@ -282,9 +310,11 @@ mod tests {
             (ErrorKind::Http, Some(500), None)
         );
         assert!(err(503, "").retryable);
-        assert!(!err(504, "").retryable);
+        assert!(err(504, "").retryable);
+        assert!(!err(413, "").retryable);
         assert!(err(502, r#"{"error":"upstream_unreachable","message":"x"}"#).retryable);
-        assert!(!err(502, r#"{"error":"upstream_connection_lost","message":"x"}"#).retryable);
+        // Maybe forwarded: worth resending with the same key.
+        assert!(err(502, r#"{"error":"upstream_connection_lost","message":"x"}"#).retryable);
     }
 
     #[test]
@@ -315,10 +345,38 @@ mod tests {
         );
     }
 
+    fn map_lookup(status: u16, body: &str) -> Result<bool, SendError> {
+        map_text(status, body, "").map(|r| r.trusted.unwrap_or_else(|| panic!("{r:?}")))
+    }
+
+    #[test]
+    fn lookups() {
+        let ok = |valid: &str| {
+            format!(
+                r#"{{"successful":true,"responseCode":2000,"responseMessage":"OK","validDirectAddress":{valid}}}"#
+            )
+        };
+        assert_eq!(map_lookup(200, &ok("true")), Ok(true));
+        assert_eq!(map_lookup(200, &ok("false")), Ok(false));
+        for unclear in [ok("\"true\""), ok("null"), ok("1")] {
+            let e = map_lookup(200, &unclear).unwrap_err();
+            assert_eq!(e.rule.id(), "protocol.inconsistent", "{unclear}");
+        }
+        let e = map_lookup(200, r#"{"successful":false,"responseCode":4010}"#).unwrap_err();
+        assert_eq!((e.kind, e.response_code), (ErrorKind::Updox, Some(4010)));
+        let e = map_lookup(429, r#"{"error":"rate_limited","message":"x"}"#).unwrap_err();
+        assert_eq!(e.rule.id(), "proxy.rate_limited");
+        assert_eq!(
+            map_lookup(200, "<html>").unwrap_err().kind,
+            ErrorKind::Protocol
+        );
+    }
+
     proptest! {
         #[test]
         fn never_panics(status in 0u16..1000, body in ".{0,200}") {
             let _ = map_text(status, &body, "from");
+            let _ = map_text(status, &body, "");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Writes what the JavaScript side gets back: flat lists of plain values, which js/api.js
 //! turns into the objects callers see (issues with their sentences, results, `UpdoxError`).
 
-use crate::check::attachment::{Content, ValidAttachment};
+use crate::check::attachment::ValidAttachment;
 use crate::check::options::Plan;
 use crate::issue::ValidationIssue;
 use crate::prelude::*;
@@ -68,8 +68,8 @@ impl Out {
     }
 }
 
-/// A failure: "error", kind, the rule's number, seconds, responseCode, responseMessage, reason, status,
-/// retryable, then the issues.
+/// A failure: "error", kind, the rule's number, seconds, responseCode, responseMessage,
+/// reason, status, retryable, delivery, then the issues.
 pub fn error(e: &SendError) -> Vec<JsValue> {
     Out::default()
         .text("error")
@@ -81,15 +81,16 @@ pub fn error(e: &SendError) -> Vec<JsValue> {
         .opt_text(e.reason.as_deref())
         .opt_number(e.status.map(f64::from))
         .flag(e.retryable)
+        .text(e.delivery.as_str())
         .issues(&e.issues)
         .done()
 }
 
-/// A message ready to send: "ok", the URL, timeoutMs, credentials, the Idempotency-Key, the
-/// sender field, the attachment bytes, the number of extra headers and their names and
-/// values, then the body's parts: JSON text; an attachment's decoded size followed by its
-/// pre-encoded base64 text; or an attachment's size followed by the number of its File/Blob.
-pub fn prepared<S, F>(plan: &Plan<S, F>, body: &Body) -> Vec<JsValue> {
+/// A request ready to send: "ok", the URL, timeoutMs, credentials, the Idempotency-Key,
+/// `about` (the sender field of a send, the address of a lookup), the attachment bytes, the number of extra headers and their names and
+/// values, then the body's parts: JSON text, or an attachment's decoded size followed by
+/// its place among the attachments (whose content the JavaScript side holds).
+pub fn prepared<S, F>(plan: &Plan<S, F>, body: &Body, about: &str) -> Vec<JsValue> {
     let mut out = Out::default()
         .text("ok")
         .text(&plan.url)
@@ -100,7 +101,7 @@ pub fn prepared<S, F>(plan: &Plan<S, F>, body: &Body) -> Vec<JsValue> {
     };
     out = out
         .text(&plan.idempotency_key)
-        .text(body.sender)
+        .text(about)
         .number(body.attachment_bytes as f64)
         .number(plan.headers.len() as f64);
     for (name, value) in &plan.headers {
@@ -109,24 +110,21 @@ pub fn prepared<S, F>(plan: &Plan<S, F>, body: &Body) -> Vec<JsValue> {
     for part in &body.parts {
         out = match *part {
             Part::Json(ref text) => out.text(text),
-            Part::Base64(text, size) => out.number(size as f64).text(text),
-            Part::Blob { blob, size } => out.number(size as f64).number(blob as f64),
+            Part::Content { part, size } => out.number(size as f64).number(part as f64),
         };
     }
     out.done()
 }
 
-/// One File/Blob checked for `encodeAttachment`: "ok", its file name, MIME type and size.
-pub fn file(a: &ValidAttachment) -> Vec<JsValue> {
-    let size = match a.content {
-        Content::Blob { size, .. } => size,
-        Content::Base64(_) => a.size,
-    };
+/// One File/Blob checked for `encodeAttachment`: "ok", its file name, MIME type, size and
+/// the timeout of each read.
+pub fn file(a: &ValidAttachment, timeout_ms: f64) -> Vec<JsValue> {
     Out::default()
         .text("ok")
         .text(&a.file_name)
         .text(&a.mime_type)
-        .number(size as f64)
+        .number(a.size as f64)
+        .number(timeout_ms)
         .done()
 }
 
@@ -137,7 +135,7 @@ pub fn ok(text: &str) -> Vec<JsValue> {
 
 /// A success: "ok", responseCode, responseMessage, messageId (a number's literal, or text),
 /// whether it is a number, recipient, name, directAddress, patientDirectAddress, reason,
-/// sender.
+/// sender, and for a lookup whether the address is trusted.
 pub fn result(r: &SendResult) -> Vec<JsValue> {
     let (id, numeric) = match &r.message_id {
         Some(MessageId::Number(n)) => (Some(n.as_str()), true),
@@ -156,6 +154,7 @@ pub fn result(r: &SendResult) -> Vec<JsValue> {
         .opt_text(r.patient_direct_address.as_deref())
         .opt_text(r.reason.as_deref())
         .text(r.sender)
+        .flag(r.trusted == Some(true))
         .done()
 }
 

@@ -4,10 +4,21 @@
 //! fail; a list that is too short reads as absent.
 
 use crate::check::options::ResolvedUrl;
+use crate::check::Request;
 use crate::input::{
     AttachmentInput, AuthInput, DemographicsInput, Input, LimitsInput, MessageInput, Number,
     OptionsInput, Text,
 };
+
+/// What `corePrepare` is asked: a message (its slots), or "lookup" and an address.
+pub fn request(values: &[JsValue]) -> Request {
+    match values {
+        [kind, rest @ ..] if kind.as_string().as_deref() == Some("lookup") => {
+            Request::Lookup(Slots::new(rest).text())
+        }
+        _ => Request::Send(message(values)),
+    }
+}
 use wasm_bindgen::JsValue;
 
 /// A cursor over one list.
@@ -75,25 +86,28 @@ fn demographics(s: &mut Slots) -> DemographicsInput {
     }
 }
 
-/// One attachment: its kind ("e" pre-encoded, "b" a File/Blob, else of the wrong type),
-/// then content (or the blob's size), file name, MIME type, and whether the name is the
-/// File's own.
-pub fn attachment(s: &mut Slots, index: usize) -> Input<AttachmentInput> {
+/// One attachment, the `part`-th: its kind ("e" pre-encoded, "b" a File/Blob, else of the
+/// wrong type), then its content's size (for pre-encoded content: the decoded size, or -1
+/// when it is not base64), file name, MIME type, and whether the name is the File's own.
+pub fn attachment(s: &mut Slots, part: usize) -> Input<AttachmentInput> {
     let kind = s.text();
     let (content, file_name, mime_type, name_from_file) =
-        (s.take().cloned(), s.text(), s.text(), s.flag());
+        (s.number(), s.text(), s.text(), s.flag());
     match kind {
         Input::Given(k) if k == "e" => Input::Given(AttachmentInput::Encoded {
+            part,
             content: match content {
-                None => Input::Absent,
-                Some(v) => v.as_string().map_or(Input::Wrong("?"), Input::Given),
+                // A decoded size is at most the length of a JavaScript string.
+                Input::Given(n) => Input::Given((n >= 0.0).then_some(n as u64)),
+                Input::Absent => Input::Absent,
+                Input::Wrong(t) => Input::Wrong(t),
             },
             mime_type,
             file_name,
         }),
         Input::Given(k) if k == "b" => Input::Given(AttachmentInput::Blob {
-            blob: index,
-            size: content.and_then(|v| v.as_f64()).unwrap_or(f64::NAN),
+            part,
+            size: content.given().unwrap_or(f64::NAN),
             file_name,
             name_from_file,
             mime_type,
@@ -103,26 +117,35 @@ pub fn attachment(s: &mut Slots, index: usize) -> Input<AttachmentInput> {
 }
 
 /// The File/Blob given to `encodeAttachment`: whether there is one, then its slots as an
-/// attachment's.
-pub fn file(values: &[JsValue]) -> Input<AttachmentInput> {
+/// attachment's, then `timeoutMs`.
+pub fn file(values: &[JsValue]) -> (Input<AttachmentInput>, Number) {
     let mut s = Slots::new(values);
-    match s.flag() {
+    let file = match s.flag() {
         true => attachment(&mut s, 0),
         false => Input::Absent,
-    }
+    };
+    (file, s.number())
 }
 
 /// A message: its state, to, subject, textMessage, from, the demographics group, then the
-/// attachments' count and each attachment.
+/// number of attachments read, how many more the list had (past the reader's cap), and
+/// each attachment read.
 pub fn message(values: &[JsValue]) -> Input<MessageInput> {
     let mut s = Slots::new(values);
     s.group(|s| {
         let (to, subject, text_message, from) = (s.text(), s.text(), s.text(), s.text());
         let demographics = s.group(demographics);
-        let attachments = match s.count() {
-            Input::Given(n) => Input::Given((0..n).map(|i| attachment(s, i)).collect()),
-            Input::Absent => Input::Absent,
-            Input::Wrong(t) => Input::Wrong(t),
+        let (attachments, attachments_unread) = match s.count() {
+            Input::Given(n) => {
+                // The saturating cast takes care of NaN and of anything huge.
+                let unread = s.number().given().unwrap_or(0.0) as u64;
+                (
+                    Input::Given((0..n).map(|i| attachment(s, i)).collect()),
+                    unread,
+                )
+            }
+            Input::Absent => (Input::Absent, 0),
+            Input::Wrong(t) => (Input::Wrong(t), 0),
         };
         MessageInput {
             to,
@@ -131,6 +154,7 @@ pub fn message(values: &[JsValue]) -> Input<MessageInput> {
             from,
             demographics,
             attachments,
+            attachments_unread,
         }
     })
 }
@@ -147,8 +171,9 @@ pub fn limits(s: &mut Slots) -> Input<LimitsInput> {
 }
 
 /// The send options: their state, proxyUrl, timeoutMs, credentials, the limits group, the
-/// auth group, the two allow flags, the signal's and onProgress's states, then the headers'
-/// count and their names and values. The signal and callback stay on the JavaScript side.
+/// auth group, the two allow flags, the signal's and onProgress's states, idempotencyKey,
+/// then the headers' count and their names and values. The signal and callback stay on the
+/// JavaScript side.
 pub fn options(values: &[JsValue]) -> Input<OptionsInput<(), ()>> {
     let mut s = Slots::new(values);
     s.group(|s| {
@@ -162,6 +187,7 @@ pub fn options(values: &[JsValue]) -> Input<OptionsInput<(), ()>> {
         });
         let (allow_browser_credentials, allow_insecure_proxy_url) = (s.flag(), s.flag());
         let (signal, on_progress) = (s.group(|_| ()), s.group(|_| ()));
+        let idempotency_key = s.text();
         let headers = match s.count() {
             Input::Given(n) => Input::Given(
                 (0..n)
@@ -182,6 +208,7 @@ pub fn options(values: &[JsValue]) -> Input<OptionsInput<(), ()>> {
             allow_insecure_proxy_url,
             signal,
             on_progress,
+            idempotency_key,
         }
     })
 }

@@ -2,7 +2,7 @@
 // in a fresh page, find its controls by their visible labels, fill it the way a patient
 // would, and check what the browser saw.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,7 @@ const LABELS = {
   gender: 'Gender (optional)',
   emailAddress: 'E-mail (optional)',
 };
-const BUTTONS = { send: 'Send securely', cancel: 'Cancel' };
+const BUTTONS = { send: 'Send securely', cancel: 'Cancel', sendAgain: 'Send again safely' };
 
 /**
  * The page's form controls as CSS selectors, found by their visible labels and the
@@ -122,6 +122,18 @@ export function scrollWidth(page) {
   return page.evaluate(() => document.scrollingElement.scrollWidth);
 }
 
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page; returns the violations as "rule (impact): targets" lines. */
+export async function axeViolations(page) {
+  // Evaluated scripts are not subject to the page's CSP: axe runs under the strict policy.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const { violations } = await window.axe.run(document);
+    return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
 /** The CSP violations the page reported (see openDemoPage). */
 export function cspViolations(page) {
   return page.evaluate(() => window.__cspViolations ?? []);
@@ -159,6 +171,9 @@ export async function fillForm(page, { to, subject, textMessage, patient }) {
     await page.press('Tab');
   };
   await type(c.to, to);
+  // Leaving the recipient field starts its check ("Checking…" at once): wait for the
+  // answer, as its text may take more lines than "Checking…" did.
+  if (to !== undefined) await page.waitFor(() => document.getElementById('to-status')?.dataset.state !== 'checking', { timeout: 20_000 });
   await type(c.subject, subject);
   await type(c.textMessage, textMessage);
   if (patient) {

@@ -6,7 +6,9 @@
 //   /ok                 Updox's documented success answer
 //   /echo               success; the request (headers, body) is kept for GET /last
 //   /updox/NNNN         HTTP 200, successful:false, responseCode NNNN (4650 carries a reason)
-//   /http/SSS           HTTP SSS with a small JSON error
+//   /http/SSS           HTTP SSS with a small JSON error that is not the proxy contract's
+//                       (what a gateway, or Updox's own error passed through, answers)
+//   /proxy/SSS/CODE     HTTP SSS with the proxy contract's error body {"error": CODE, …}
 //   /html500            HTTP 500 with an HTML page
 //   /empty /notjson /truncated /wrongshape /inconsistent /reverse-inconsistent
 //   /hang               reads the body, never answers
@@ -89,6 +91,9 @@ export async function startFaultServer({ port = 0 } = {}) {
     }
     if ((m = path.match(/^\/http\/(\d{3})$/))) {
       return json(res, Number(m[1]), { error: 'test', message: `HTTP ${m[1]}` });
+    }
+    if ((m = path.match(/^\/proxy\/(\d{3})\/([a-z_]+)$/))) {
+      return json(res, Number(m[1]), { error: m[2], message: `Proxy ${m[2]}` });
     }
     if ((m = path.match(/^\/slow\/(\d+)$/))) {
       return setTimeout(() => json(res, 200, SAMPLE), Number(m[1]));

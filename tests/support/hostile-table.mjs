@@ -1,5 +1,5 @@
-// The hostile-input table (issue 5, "Bad input"): hostile JavaScript values through every
-// public function of the module, run inside a page opened by module-page.mjs. Every call
+// The hostile-input table: hostile JavaScript values (and sizes) through every public
+// function of the module, run inside a page opened by module-page.mjs. Every call
 // must end in a typed answer — an issue list, a boolean, a value, or an UpdoxError of kind
 // "validation" — never another exception, a trap or a hang, and the module must keep
 // working for the next valid call. Shared by tests/hostile-input.test.mjs and the soak.
@@ -211,6 +211,47 @@ async function hostileSuite({ proxyUrl, message, demographics }) {
   ]) {
     await record(V, label, checkValidate(make, null, true));
   }
+  // Hostile sizes: a Blob that claims any size. Sizes never wrap or trap, and an entry the
+  // reader did not read is still counted (never dropped).
+  const claims = (size, bytes = 3) => {
+    class Claiming extends Blob {
+      get size() {
+        return size;
+      }
+    }
+    return new Claiming([new Uint8Array(bytes)], { type: 'application/pdf' });
+  };
+  const MAX = 2 ** 53 - 1;
+  const RAISED = { maxAttachments: MAX, maxAttachmentBytes: MAX, maxTotalAttachmentBytes: MAX };
+  const onlyRule = (rule, issues) => (issues.some((i) => i.rule === rule) ? null : `no ${rule} issue: ${JSON.stringify(issues.map((i) => i.rule))}`);
+  for (const [label, size, rule] of [
+    ['2^53', 2 ** 53, 'attachment.unreadable'],
+    ['2^64', 2 ** 64, 'attachment.unreadable'],
+    ['1e308', 1e308, 'attachment.unreadable'],
+    ['-1', -1, 'attachment.unreadable'],
+    ['NaN', NaN, 'attachment.unreadable'],
+    ['Infinity', Infinity, 'attachment.unreadable'],
+    ['1.5', 1.5, 'attachment.unreadable'],
+    ['2^53-1', MAX, 'attachments.too_large'],
+    ['0', 0, 'attachments.empty'],
+  ]) {
+    await record(V, `Blob claiming size ${label}`, () => {
+      const issues = U.validatePatientDirectMessage({ ...valid(), attachments: [{ content: claims(size), fileName: 'big.pdf' }] });
+      return issueProblem(issues) ?? onlyRule(rule, issues);
+    });
+  }
+  await record(V, '20 Blobs of 2^53-1 bytes under raised limits: the total saturates', () => {
+    const issues = U.validatePatientDirectMessage({ ...valid(), attachments: Array.from({ length: 20 }, () => ({ content: claims(MAX), fileName: 'a.pdf' })) }, RAISED);
+    return issueProblem(issues) ?? onlyRule('attachments.total_too_large', issues);
+  });
+  await record(V, '1500 attachments under maxAttachments 5000: those past the reader are counted', () => {
+    const issues = U.validatePatientDirectMessage({ ...valid(), attachments: Array.from({ length: 1500 }, () => ({ content: 'QUJD', fileName: 'a.txt' })) }, { maxAttachments: 5000 });
+    return issueProblem(issues) ?? onlyRule('attachments.too_many', issues);
+  });
+  await record(V, 'a sparse list of 2^32-1 under raised limits', () => {
+    const issues = U.validatePatientDirectMessage({ ...valid(), attachments: sparse() }, RAISED);
+    return issueProblem(issues) ?? onlyRule('attachments.too_many', issues);
+  });
   for (const name of ODD_NAMES) {
     await record(V, `File named ${JSON.stringify(name.slice(0, 40))}`, checkValidate(() => ({ ...valid(), attachments: [file(name)] }), null, false));
     // Given as-is (no File to strip directories from), all but "CON" and the lone
@@ -354,6 +395,16 @@ async function hostileSuite({ proxyUrl, message, demographics }) {
     });
   }
 
+  // A Blob that claims more bytes than it holds, whatever the limits: the read comes back
+  // short, so it is refused; nothing is sent.
+  for (const [label, size] of [['2^53-1', MAX], ['4 MiB', 4 * 1024 * 1024], ['10', 10]]) {
+    await recordSend(`send a Blob claiming ${label} bytes (it holds 3)`, checkSend(() => ({ ...valid(), attachments: [{ content: claims(size), fileName: 'a.pdf' }] }), () => ({ proxyUrl, limits: RAISED, timeoutMs: 5000 }), false));
+  }
+  await recordSend('send 1500 attachments under maxAttachments 5000', checkSend(() => ({ ...valid(), attachments: Array.from({ length: 1500 }, () => ({ content: 'QUJD', fileName: 'a.txt' })) }), () => ({ proxyUrl, limits: { maxAttachments: 5000 } }), false));
+  for (const [label, make] of GENERIC) {
+    await recordSend(`options.idempotencyKey = ${label}`, checkSend(valid, () => ({ proxyUrl, idempotencyKey: make() }), absentish.has(label)));
+  }
+
   await record(S, 'a valid send after the whole send table', sendLiveness);
 
   // ---------- encodeAttachment ----------
@@ -392,6 +443,56 @@ async function hostileSuite({ proxyUrl, message, demographics }) {
   for (const type of ODD_TYPES) {
     await record(E, `File typed ${JSON.stringify(type.slice(0, 40))}`, checkEncode(() => file('a.txt', type), () => ({}), true));
     await record(E, `options.mimeType ${JSON.stringify(type.slice(0, 40))}`, checkEncode(() => file('a.txt'), () => ({ mimeType: type }), true));
+  }
+
+  // ---------- checkDirectRecipient ----------
+  // A lookup that passes validation goes to `proxyUrl` (/echo answers like a send, without
+  // validDirectAddress): any UpdoxError then, or an answer; a refused one must be a
+  // validation UpdoxError. `mayPass` 'elsewhere': a relative proxy URL, which is valid but
+  // leads to the page's own server (not counted as a request to /echo).
+  const C = 'checkDirectRecipient';
+  const checkLookup = (address, options, mayPass) => async () => {
+    let promise;
+    try {
+      promise = U.checkDirectRecipient(address(), options());
+    } catch (e) {
+      return `threw synchronously: ${describe(e).message.slice(0, 200)}`;
+    }
+    if (!(promise instanceof Promise)) return 'did not return a Promise';
+    const count = () => {
+      if (mayPass !== 'elsewhere') sendsPassed += 1;
+    };
+    try {
+      const r = await promise;
+      count();
+      return mayPass && typeof r?.trusted === 'boolean' ? null : `resolved: ${JSON.stringify(r).slice(0, 200)}`;
+    } catch (e) {
+      const d = describe(e);
+      if (mayPass && d.isUpdoxError && d.kind !== 'validation') {
+        count();
+        return d.issues?.length ? 'issues on a failure that is not validation' : null;
+      }
+      return validationError(e);
+    }
+  };
+  const ADDRESS = 'dr@direct.example.org';
+  for (const [label, make] of GENERIC) {
+    await record(C, `address = ${label}`, checkLookup(make, () => ({ proxyUrl, timeoutMs: 5000 }), false));
+    await record(C, `options = ${label}`, checkLookup(() => ADDRESS, make, false));
+    for (const key of ['proxyUrl', 'timeoutMs', 'signal', 'headers', 'credentials']) {
+      const sample = make();
+      const isObject = sample !== null && typeof sample === 'object';
+      const mayPass = key !== 'proxyUrl' && (absentish.has(label) || (key === 'headers' && isObject));
+      const relative = key === 'proxyUrl' && typeof sample === 'string' && sample.trim() !== '' && sample.length < 1000;
+      await record(C, `options.${key} = ${label}`, checkLookup(() => ADDRESS, () => ({ proxyUrl, timeoutMs: 5000, [key]: make() }), relative ? 'elsewhere' : mayPass));
+    }
+    // What only a send has is left out of a lookup, whatever it holds.
+    for (const key of ['limits', 'auth', 'onProgress', 'idempotencyKey']) {
+      await record(C, `options.${key} = ${label} (ignored)`, checkLookup(() => ADDRESS, () => ({ proxyUrl, timeoutMs: 5000, [key]: make() }), true));
+    }
+  }
+  for (const [address, mayPass] of [[HUGE_ADDR, false], ['a@b', false], ['"a"@b.com', false], [' ptacct+227685@direct.updoxqa.com ', true]]) {
+    await record(C, `address ${JSON.stringify(address.slice(0, 40))}`, checkLookup(() => address, () => ({ proxyUrl, timeoutMs: 5000 }), mayPass));
   }
 
   // ---------- patientSender ----------

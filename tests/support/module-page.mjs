@@ -7,6 +7,9 @@
 //   GET  /pkg/...          the built package
 //   GET  /warm             a tiny answer (to open keep-alive connections before a test)
 //   GET  (files)           the suite's own files: `files` maps a path to {type, body}
+//   POST /api/updox/DirectAddressValidate
+//                          when `upstream` is given: forwarded to the same path on its host
+//                          and its answer relayed (counted in `front.lookups`)
 //   POST /api/updox/PatientDirectMessageSend
 //                          when `upstream` is given: forwarded to that URL (e.g. the dev
 //                          server's reference proxy) and its answer relayed. `front.dropNext`
@@ -14,7 +17,11 @@
 //                          connection be forwarded, answered upstream, and then have their
 //                          connection destroyed before any response byte: what makes
 //                          Chromium and Firefox silently resend a POST (with
-//                          `front.dropFresh`, on a fresh connection too).
+//                          `front.dropFresh`, on a fresh connection too). `front.refuseNext`
+//                          makes the next N such POSTs have their connection destroyed
+//                          before anything is forwarded (nothing reaches the proxy).
+//                          `front.replayed` records, per answer relayed, whether the proxy
+//                          marked it a replay (Idempotent-Replayed: true).
 //
 // No CSP on this page (the suites evaluate code in it); the demo page's CSP is tested by
 // tests/demo.test.mjs.
@@ -26,6 +33,7 @@ import { serveStatic } from '../../server/static-files.mjs';
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const PKG_DIR = join(ROOT, 'pkg');
 export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
+export const VALIDATE_PATH = '/api/updox/DirectAddressValidate';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
@@ -54,7 +62,10 @@ window.describeError = (e) => {
     responseMessage: isObj ? (e.responseMessage ?? null) : null,
     reason: isObj ? (e.reason ?? null) : null,
     retryable: isObj ? (e.retryable ?? null) : null,
-    issues: isObj && Array.isArray(e.issues) ? e.issues.map((i) => ({ field: i.field, code: i.code, message: i.message })) : null,
+    rule: isObj ? (e.rule ?? null) : null,
+    delivery: isObj ? (e.delivery ?? null) : null,
+    idempotencyKey: isObj ? (e.idempotencyKey ?? null) : null,
+    issues: isObj && Array.isArray(e.issues) ? e.issues.map((i) => ({ field: i.field, code: i.code, rule: i.rule, message: i.message })) : null,
     message: isObj ? String(e.message) : String(e),
     stack: isObj ? String(e.stack ?? '') : '',
     json,
@@ -94,10 +105,11 @@ function forward(upstream, req, body) {
  * Starts the page server. `upstream`: URL the proxy route forwards to (optional); `files`:
  * {'/path': {type, body}} served as they are.
  * Resolves {url, proxyUrl, front, close()} where `front` holds counters:
- * {posts, dropped, freshSkipped, keys: [...], dropNext, dropFresh}.
+ * {posts, dropped, freshSkipped, keys: [...], replayed: [...], lookups, dropNext, dropFresh,
+ * refuseNext}.
  */
 export async function startModulePage({ upstream, files = {} } = {}) {
-  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], dropNext: 0, dropFresh: false };
+  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], replayed: [], lookups: 0, dropNext: 0, dropFresh: false, refuseNext: 0 };
   const server = http.createServer(async (req, res) => {
     const socket = req.socket;
     socket.servedRequests ??= 0;
@@ -127,12 +139,25 @@ export async function startModulePage({ upstream, files = {} } = {}) {
       if (req.method === 'GET' && path.startsWith('/pkg/')) {
         return await serveStatic(req, res, { root: PKG_DIR, prefix: '/pkg/', headers: NO_STORE }, path);
       }
+      if (path === VALIDATE_PATH && req.method === 'POST' && upstream) {
+        front.lookups += 1;
+        const chunks = [];
+        for await (const c of req) chunks.push(c);
+        const answer = await forward(new URL(VALIDATE_PATH, upstream).href, req, Buffer.concat(chunks));
+        res.writeHead(answer.status, { 'Content-Type': answer.headers['content-type'] ?? 'application/json', 'Content-Length': answer.body.length });
+        return res.end(answer.body);
+      }
       if (path === PROXY_PATH && req.method === 'POST' && upstream) {
         front.posts += 1;
         front.keys.push(req.headers['idempotency-key'] ?? null);
         const chunks = [];
         for await (const c of req) chunks.push(c);
+        if (front.refuseNext > 0) {
+          front.refuseNext -= 1;
+          return socket.destroy();
+        }
         const answer = await forward(upstream, req, Buffer.concat(chunks));
+        front.replayed.push(answer.headers['idempotent-replayed'] === 'true');
         if (front.dropNext > 0) {
           if (reused || front.dropFresh) {
             front.dropNext -= 1;

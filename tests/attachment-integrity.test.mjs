@@ -1,0 +1,243 @@
+// Attachments arrive byte for byte or not at all, in each browser engine: a file picked from
+// disk (a real <input type=file>, files written by this test) that is then deleted,
+// rewritten or emptied; reads that reject, come back short or never settle. Each send must
+// reject with a validation UpdoxError on attachments[i] whose sentence asks the patient to
+// attach the file again, with nothing reaching the proxy, and the module must send a valid
+// message afterwards. Engines differ in what a changed file looks like (measured): each
+// row below says what each engine shows, and the test holds each engine to its own truth.
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validMessage } from './support/message.mjs';
+import { selectedEngines } from './support/engines.mjs';
+import { useServers } from './support/servers.mjs';
+
+const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const UNREADABLE = 'attachment.unreadable';
+const EMPTY = 'attachments.empty';
+const SENT = 'sent';
+
+/**
+ * What happens to a picked file, and what each engine then shows the module (measured with
+ * Chromium 156, Firefox 153 ESR, WebKitGTK 2.50):
+ *   Chromium  reading a File after its file was deleted fails (NotFoundError), after any
+ *             change (NotReadableError). A File whose size is first asked after its file
+ *             was deleted has size 0, and its slices read 0 bytes: the module reads every
+ *             File of size 0 whole before sending, which fails for a deleted one.
+ *   Firefox   reading a deleted file fails (AbortError); a rewritten one is read as it is
+ *             now, with the size it was picked with: a file of the same length gives the new
+ *             bytes (nothing tells them apart), a longer or shorter one reads another length.
+ *   WebKit    reading after any change fails (NotFoundError).
+ * `late`: the page takes the File from the input only after the change; `size`: what the
+ * engine then says the File's size is.
+ */
+const CHANGES = [
+  { name: 'deleted', change: (path) => unlinkSync(path), expect: { chromium: UNREADABLE, firefox: UNREADABLE, webkit: UNREADABLE } },
+  {
+    name: 'deleted, taken from the input afterwards',
+    late: true,
+    change: (path) => unlinkSync(path),
+    expect: { chromium: UNREADABLE, firefox: UNREADABLE, webkit: UNREADABLE },
+    // The size the engine then reports for the File.
+    size: { chromium: 0, firefox: 5000, webkit: 5000 },
+  },
+  { name: 'rewritten with other bytes of the same length', change: (path) => rewrite(path, 5000), expect: { chromium: UNREADABLE, firefox: SENT, webkit: UNREADABLE } },
+  { name: 'rewritten longer', change: (path) => rewrite(path, 9000), expect: { chromium: UNREADABLE, firefox: UNREADABLE, webkit: UNREADABLE } },
+  { name: 'rewritten shorter', change: (path) => rewrite(path, 100), expect: { chromium: UNREADABLE, firefox: UNREADABLE, webkit: UNREADABLE } },
+  { name: 'of 4 MiB (two slices), deleted', bytes: 4 * 1024 * 1024, change: (path) => unlinkSync(path), expect: { chromium: UNREADABLE, firefox: UNREADABLE, webkit: UNREADABLE } },
+  { name: 'of 4 MiB (two slices), cut to 3.5 MiB', bytes: 4 * 1024 * 1024, change: (path) => rewrite(path, 3.5 * 1024 * 1024), expect: { chromium: UNREADABLE, firefox: UNREADABLE, webkit: UNREADABLE } },
+];
+
+/** The bytes of a file as first written: every byte value, in a pattern. */
+const original = (size) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + 3) & 0xff));
+
+/** Rewrites `path` with `size` bytes unlike the original, and a later modification time. */
+function rewrite(path, size) {
+  writeFileSync(path, Buffer.alloc(size, 0x42));
+  const later = new Date(Date.now() + 10_000);
+  utimesSync(path, later, later);
+}
+
+for (const engineName of selectedEngines()) describe(engineName, () => {
+  const s = useServers({ engine: engineName, dev: true, modulePage: 'dev', open: true });
+  let dir;
+  let front;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'updox-picked-'));
+    front = s.modulePage.front;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => s.dev.mock.reset());
+
+  /** Writes `bytes` to a file and picks it with a real file input of the page. */
+  async function pick(name, bytes) {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    await s.page.evaluate(() => {
+      document.body.replaceChildren(Object.assign(document.createElement('input'), { type: 'file', id: 'pick' }));
+      window.picked = null;
+    });
+    await s.page.setFiles('#pick', [path]);
+    return path;
+  }
+
+  /** Sends a message with the picked file (kept since it was picked, or taken now). */
+  function sendPicked(late, options = {}) {
+    return s.page.evaluate(
+      async ({ message, late, options }) => {
+        const file = late ? document.getElementById('pick').files[0] : window.picked;
+        return window.settle(window.updox.sendPatientDirectMessage({ ...message, attachments: [file] }, { proxyUrl: '/api/updox/PatientDirectMessageSend', ...options }));
+      },
+      { message: validMessage(), late, options },
+    );
+  }
+
+  /** The call refused the file as `rule`, and nothing reached the proxy or Updox. */
+  function assertRefused(result, rule, postsBefore, field = 'attachments[0]') {
+    assert.equal(result.ok, false, 'the send did not resolve');
+    const err = result.error;
+    assert.deepEqual([err.isUpdoxError, err.kind, err.rule, err.delivery, err.retryable], [true, 'validation', rule, 'not-sent', false]);
+    assert.deepEqual(err.issues.map((i) => [i.field, i.rule]), [[field, rule]]);
+    assert.match(err.message, /attach it again/);
+    assert.equal(front.posts, postsBefore, 'no request reached the proxy');
+    assert.equal(s.dev.mock.messages().length, 0, 'nothing reached Updox');
+  }
+
+  /** A valid message (with a file) still goes through. */
+  async function assertStillSends() {
+    const r = await s.page.evaluate(async (message) => {
+      const file = new File([new Uint8Array([1, 2, 3, 4, 5])], 'after.txt');
+      return window.settle(window.updox.sendPatientDirectMessage({ ...message, attachments: [file] }, { proxyUrl: '/api/updox/PatientDirectMessageSend' }));
+    }, validMessage());
+    assert.ok(r.ok, `the module still sends: ${JSON.stringify(r.error)}`);
+  }
+
+  for (const c of CHANGES) {
+    const truth = c.expect[engineName];
+    test(`a picked file ${c.name}: ${truth === SENT ? 'sent as it reads now' : truth}`, async () => {
+      const bytes = original(c.bytes ?? 5000);
+      const path = await pick(`${c.name.replace(/\W+/g, '-')}.pdf`, bytes);
+      if (!c.late) await s.page.evaluate(() => (window.picked = document.getElementById('pick').files[0]));
+      c.change(path);
+      const postsBefore = front.posts;
+      const result = await sendPicked(c.late);
+      if (truth === SENT) {
+        // What the engine reads now is what Updox gets: never a mix of old and new bytes.
+        assert.ok(result.ok, JSON.stringify(result.error));
+        const [m] = s.dev.mock.messages();
+        assert.equal(m.attachments[0].sha256, sha(Buffer.alloc(bytes.length, 0x42)));
+      } else {
+        assertRefused(result, truth, postsBefore);
+      }
+      if (c.size) {
+        const size = await s.page.evaluate(() => document.getElementById('pick').files[0].size);
+        assert.equal(size, c.size[engineName], `${engineName} reports the File's size as`);
+      }
+      s.dev.mock.reset();
+      await assertStillSends();
+    });
+  }
+
+  test('an empty file from disk is attachments.empty, in validation and sending', async () => {
+    await pick('empty.txt', Buffer.alloc(0));
+    const postsBefore = front.posts;
+    const issues = await s.page.evaluate((message) => {
+      const file = document.getElementById('pick').files[0];
+      return window.updox.validatePatientDirectMessage({ ...message, attachments: [file] }).map((i) => [i.field, i.rule]);
+    }, validMessage());
+    assert.deepEqual(issues, [['attachments[0]', EMPTY]]);
+    assertRefused(await sendPicked(true), EMPTY, postsBefore);
+    await assertStillSends();
+  });
+
+  test('encodeAttachment refuses a deleted file the same way', async () => {
+    const path = await pick('gone.pdf', original(3000));
+    await s.page.evaluate(() => (window.picked = document.getElementById('pick').files[0]));
+    unlinkSync(path);
+    const r = await s.page.evaluate(() => window.settle(window.updox.encodeAttachment(window.picked)));
+    assert.equal(r.ok, false);
+    assert.deepEqual([r.error.kind, r.error.rule, r.error.issues[0].field], ['validation', UNREADABLE, 'file']);
+  });
+
+  test('reads that reject, come back short or with something else are refused', async () => {
+    const cases = await s.page.evaluate(async (message) => {
+      const proxyUrl = '/api/updox/PatientDirectMessageSend';
+      const send = (content) => window.settle(window.updox.sendPatientDirectMessage({ ...message, attachments: [{ content, fileName: 'x.pdf' }] }, { proxyUrl }));
+      const out = {};
+      // The blob's own read rejects.
+      const rejecting = new Blob(['%PDF-1.4 results']);
+      rejecting.arrayBuffer = () => Promise.reject(new DOMException('gone', 'NotReadableError'));
+      out.rejecting = await send(rejecting);
+      // A large blob (two slices) whose second slice cannot be read.
+      const big = new Blob([new Uint8Array(4 * 1024 * 1024).fill(7)]);
+      const slice = big.slice.bind(big);
+      big.slice = (start, end) => {
+        const part = slice(start, end);
+        if (start > 0) part.arrayBuffer = () => Promise.reject(new DOMException('gone', 'NotFoundError'));
+        return part;
+      };
+      out.secondSlice = await send(big);
+      // Every Blob's read rejects (the page's own doing), here for a File.
+      const own = Blob.prototype.arrayBuffer;
+      Blob.prototype.arrayBuffer = () => Promise.reject(new Error('broken'));
+      try {
+        out.prototype = await window.settle(window.updox.sendPatientDirectMessage({ ...message, attachments: [new File(['abc'], 'a.txt')] }, { proxyUrl }));
+      } finally {
+        Blob.prototype.arrayBuffer = own;
+      }
+      // Fewer bytes than the size the body was based on.
+      const short = new Blob(['0123456789']);
+      short.arrayBuffer = () => new Blob(['01234']).arrayBuffer();
+      out.short = await send(short);
+      // More bytes (a file that grew).
+      const long = new Blob(['0123456789']);
+      long.arrayBuffer = () => new Blob(['0123456789abc']).arrayBuffer();
+      out.long = await send(long);
+      // Not bytes at all (a number would read as that many zero bytes).
+      const odd = new Blob(['0123456789']);
+      odd.arrayBuffer = () => Promise.resolve(10);
+      out.notBytes = await send(odd);
+      return out;
+    }, validMessage());
+    for (const [name, result] of Object.entries(cases)) {
+      assert.equal(result.ok, false, name);
+      assert.deepEqual([result.error.kind, result.error.rule, result.error.issues[0].field], ['validation', UNREADABLE, 'attachments[0]'], name);
+    }
+    assert.equal(s.dev.mock.messages().length, 0, 'nothing reached Updox');
+    await assertStillSends();
+  });
+
+  test('a read that never settles ends within the call’s timeout, or at once when cancelled', async () => {
+    const postsBefore = front.posts;
+    const out = await s.page.evaluate(async (message) => {
+      const proxyUrl = '/api/updox/PatientDirectMessageSend';
+      const stuck = () => {
+        const blob = new Blob(['%PDF-1.4 results']);
+        blob.arrayBuffer = () => new Promise(() => {});
+        return { content: blob, fileName: 'stuck.pdf' };
+      };
+      const timed = await window.settle(window.updox.sendPatientDirectMessage({ ...message, attachments: [stuck()] }, { proxyUrl, timeoutMs: 600 }));
+      const cancel = new AbortController();
+      setTimeout(() => cancel.abort(), 150);
+      const cancelled = await window.settle(window.updox.sendPatientDirectMessage({ ...message, attachments: [stuck()] }, { proxyUrl, timeoutMs: 60_000, signal: cancel.signal }));
+      const encoded = await window.settle(window.updox.encodeAttachment(stuck().content, { fileName: 'stuck.pdf', timeoutMs: 400 }));
+      return { timed, cancelled, encoded };
+    }, validMessage());
+    assert.deepEqual([out.timed.error.kind, out.timed.error.rule, out.timed.error.issues[0].field], ['validation', UNREADABLE, 'attachments[0]']);
+    assert.ok(out.timed.ms >= 550 && out.timed.ms < 600 + 1500, `settled after ${Math.round(out.timed.ms)} ms (timeoutMs 600)`);
+    assert.deepEqual([out.cancelled.error.kind, out.cancelled.error.rule, out.cancelled.error.delivery], ['aborted', 'aborted', 'not-sent']);
+    assert.ok(out.cancelled.ms < 1500, `cancelled after ${Math.round(out.cancelled.ms)} ms`);
+    assert.deepEqual([out.encoded.error.kind, out.encoded.error.rule], ['validation', UNREADABLE]);
+    assert.ok(out.encoded.ms < 400 + 1500);
+    assert.equal(front.posts, postsBefore, 'no request reached the proxy');
+    await assertStillSends();
+  });
+
+  test('encodeAttachment refuses an invalid timeoutMs like a send does', async () => {
+    const r = await s.page.evaluate(() => window.settle(window.updox.encodeAttachment(new Blob(['abc']), { fileName: 'a.txt', timeoutMs: -1 })));
+    assert.deepEqual([r.error.kind, r.error.rule, r.error.issues[0].field], ['validation', 'options.timeoutMs.invalid', 'options.timeoutMs']);
+  });
+});
