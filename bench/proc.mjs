@@ -1,0 +1,102 @@
+// Resident memory of a browser engine's processes, from Linux's /proc: which processes an
+// engine started (the processes below this Node process that appeared while it opened), their
+// resident set now (VmRSS), and the peak since a reset (VmHWM; writing 5 to clear_refs resets
+// it to the current RSS). The same for every engine: Chromium (browser, renderer, GPU and
+// network service), Firefox (parent, content, socket and utility processes) and WebKit
+// (WebKitWebDriver, MiniBrowser, its web and network processes).
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+
+/** pid → parent pid, for every process now. */
+function parents() {
+  const parent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return parent;
+}
+
+/** The processes below `root` (default: this process), now. */
+export function descendants(root = process.pid) {
+  const parent = parents();
+  const below = (pid) => {
+    for (let p = parent.get(pid), i = 0; p > 1 && i < 64; p = parent.get(p), i++) if (p === root) return true;
+    return false;
+  };
+  return new Set([...parent.keys()].filter(below));
+}
+
+/** The short name of a process (as `ps` shows it), or null when it is gone. */
+export function processName(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  } catch {
+    return null;
+  }
+}
+
+function statusKb(pid, field) {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Opens an engine with `open()` and finds its processes: those below this process that were
+ * not there before (an X server is not the engine's: start it first). Resolves {engine, pids()}:
+ * pids() is the engine's processes now (they may start more, e.g. one per page).
+ */
+export async function openTracked(open) {
+  const before = descendants();
+  const engine = await open();
+  const known = new Set();
+  const pids = () => {
+    for (const p of descendants()) if (!before.has(p) && processName(p) !== 'Xvfb') known.add(p);
+    for (const p of known) if (processName(p) === null) known.delete(p);
+    return [...known];
+  };
+  pids();
+  return { engine, pids };
+}
+
+/** Resets the peak of each of `pids` and records its RSS: a Map pid → {name, rssKb}. */
+export function resetPeaks(pids) {
+  const before = new Map();
+  for (const pid of pids) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      before.set(pid, { name: processName(pid), rssKb: statusKb(pid, 'VmRSS') });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return before;
+}
+
+/**
+ * Bytes each process's peak rose above its RSS at the reset (a process new since then counts
+ * with its whole peak): {totalBytes, byName: {name: bytes}}.
+ */
+export function peaksAbove(before, pids) {
+  let totalBytes = 0;
+  const byName = {};
+  for (const pid of pids) {
+    let hwmKb;
+    try {
+      hwmKb = statusKb(pid, 'VmHWM');
+    } catch {
+      continue;
+    }
+    const b = before.get(pid);
+    const added = (b ? hwmKb - b.rssKb : hwmKb) * 1024;
+    const name = `${b?.name ?? processName(pid)}${b ? '' : ' (new)'}`;
+    byName[name] = (byName[name] ?? 0) + added;
+    totalBytes += added;
+  }
+  return { totalBytes, byName };
+}
