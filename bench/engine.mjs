@@ -294,8 +294,8 @@ async function memorySample(name, origin, client, size) {
     await sleep(300);
     const before = resetPeaks(pids());
     const measured = await page.evaluate((c, s) => bench.send(c, s), client === 'floor' ? 'floorFromPieces' : client, size);
-    const { totalBytes, byName } = peaksAbove(before, pids());
-    return { bytes: totalBytes, byName, ms: r1(measured.ms) };
+    const { totalBytes, pageBytes, byName } = peaksAbove(before, pids());
+    return { bytes: pageBytes, allBytes: totalBytes, byName, ms: r1(measured.ms) };
   } finally {
     await engine.close();
   }
@@ -315,9 +315,10 @@ async function caseMemory(name, origin, config, log) {
       attachmentBytes: size,
       samplesPerClient: config.memSamples[n],
       medianBytes: Object.fromEntries(clients.map((c) => [c, median(samples[c].map((s) => s.bytes))])),
+      medianAllBytes: Object.fromEntries(clients.map((c) => [c, median(samples[c].map((s) => s.allBytes))])),
       samples,
     };
-    log(`  ${n}: ` + clients.map((c) => `${c} ${(out[n].medianBytes[c] / 1e6).toFixed(0)} MB`).join(', '));
+    log(`  ${n}: ` + clients.map((c) => `${c} ${(out[n].medianBytes[c] / 1e6).toFixed(0)} MB (all processes ${(out[n].medianAllBytes[c] / 1e6).toFixed(0)})`).join(', '));
   }
   return out;
 }

@@ -41,6 +41,36 @@ export function processName(pid) {
   }
 }
 
+/** Chromium's process type from its command line (`browser` when it has no --type). */
+function chromiumType(pid) {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/); // setproctitle joins with spaces
+    const t = args.find((a) => a.startsWith('--type='));
+    return t ? t.slice(7) : 'browser';
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A name for what the process is: Chromium's by its --type (browser, renderer, gpu-process,
+ * utility, zygote), the others by their process name.
+ */
+export function processRole(pid) {
+  const name = processName(pid);
+  return name && /^chrom/i.test(name) ? `chromium ${chromiumType(pid)}` : name;
+}
+
+/**
+ * The processes that hold the page and what it creates (its script heap, wasm memory and
+ * Blobs): Chromium's browser and renderer processes, Firefox's parent and content processes,
+ * WebKit's MiniBrowser and web process. The rest (GPU, network, sockets, drivers) are counted
+ * in the total only.
+ */
+export function isPageProcess(role) {
+  return /^(chromium (browser|renderer)|firefox-esr|firefox|Web Content|Isolated Web Co|MiniBrowser|WebKitWebProces)/.test(role ?? '');
+}
+
 function statusKb(pid, field) {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
@@ -70,7 +100,7 @@ export function resetPeaks(pids) {
   for (const pid of pids) {
     try {
       writeFileSync(`/proc/${pid}/clear_refs`, '5');
-      before.set(pid, { name: processName(pid), rssKb: statusKb(pid, 'VmRSS') });
+      before.set(pid, { name: processRole(pid), rssKb: statusKb(pid, 'VmRSS') });
     } catch {
       // exited meanwhile
     }
@@ -80,10 +110,11 @@ export function resetPeaks(pids) {
 
 /**
  * Bytes each process's peak rose above its RSS at the reset (a process new since then counts
- * with its whole peak): {totalBytes, byName: {name: bytes}}.
+ * with its whole peak): {totalBytes, pageBytes (isPageProcess only), byName: {role: bytes}}.
  */
 export function peaksAbove(before, pids) {
   let totalBytes = 0;
+  let pageBytes = 0;
   const byName = {};
   for (const pid of pids) {
     let hwmKb;
@@ -94,9 +125,11 @@ export function peaksAbove(before, pids) {
     }
     const b = before.get(pid);
     const added = (b ? hwmKb - b.rssKb : hwmKb) * 1024;
-    const name = `${b?.name ?? processName(pid)}${b ? '' : ' (new)'}`;
+    const role = b?.name ?? processRole(pid);
+    const name = `${role}${b ? '' : ' (new)'}`;
     byName[name] = (byName[name] ?? 0) + added;
     totalBytes += added;
+    if (isPageProcess(role)) pageBytes += added;
   }
-  return { totalBytes, byName };
+  return { totalBytes, pageBytes, byName };
 }
