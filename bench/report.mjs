@@ -9,13 +9,15 @@ const kb = (bytes) => `${fmt(bytes / 1000, 1)} KB`;
 /** The longest main-thread task of a send, as the engine reports it, else null. */
 const longtask = (e, m) => (e.info.longtaskSupported ? m.longtaskMs : null);
 
-/** The validation figures of one engine from bench/validate.mjs's JSON, if any. */
+/**
+ * The validation figures of one engine from bench/validate.mjs's JSON: mean ms per call and
+ * wasm memory (after the first call, after all) for plain base64 and for base64 in lines.
+ */
 function validateOf(r, name) {
-  const v = r.validate?.engines?.[name] ?? r.validate?.[name];
-  if (!v) return null;
-  const ms = v.msPerCall ?? v.ms ?? v.medianMs ?? null;
-  const wasm = v.wasmMemoryBytesAfter100 ?? v.wasmMemoryAfter100Calls ?? v.wasmMemoryBytes ?? null;
-  return { ms, wasm };
+  const v = r.validate?.engines?.[name];
+  if (!v?.plain) return null;
+  const of = (x) => x && { ms: x.perCallMs.mean, first: x.firstCallMs, wasmFirst: x.wasmMemoryBytes.afterFirstCall, wasmAll: x.wasmMemoryBytes.afterAllCalls };
+  return { calls: r.validate.calls, plain: of(v.plain), lines: of(v['with line breaks']) };
 }
 
 export function targets(r) {
@@ -53,7 +55,13 @@ export function targets(r) {
     const s = e.small;
     add('small', 'Small messages: module / plain JS (string body) sends per second', '≥ 0.95×', s.ratio, `${fmt(s.ratio, 2)}× (median rates ${fmt(s.medianPerSecond.module)} vs ${fmt(s.medianPerSecond.plain)} /s)`, s.ratio >= 0.95);
     const v = validateOf(r, name);
-    if (v?.ms != null) add('validate', 'validatePatientDirectMessage, 20 MiB pre-encoded attachment', '≤ 2 ms per call', v.ms, `${fmt(v.ms, 2)} ms per call`, v.ms <= 2);
+    if (v) {
+      const worst = Math.max(v.plain.ms, v.lines?.ms ?? 0);
+      add('validate', 'validatePatientDirectMessage, 20 MiB pre-encoded attachment (mean per call)', '≤ 2 ms per call', worst,
+        `${fmt(v.plain.ms, 2)} ms (base64 in lines ${fmt(v.lines?.ms, 2)} ms)`, worst <= 2);
+      add('validate-memory', `wasm memory across ${v.calls} validate calls`, 'no growth', v.plain.wasmAll - v.plain.wasmFirst,
+        `${fmt(v.plain.wasmFirst / MiB, 2)} → ${fmt(v.plain.wasmAll / MiB, 2)} MiB`, v.plain.wasmAll <= v.plain.wasmFirst && (!v.lines || v.lines.wasmAll <= v.lines.wasmFirst));
+    }
   }
   return t;
 }
@@ -91,7 +99,7 @@ function engineTable(r, name, e, L) {
     const x = e.memory?.[n];
     if (!x) continue;
     const goal = n === 25 ? '≤ 4× attachment' : '';
-    const cell = (c) => `${mb(x.medianBytes[c])} (${mb(x.medianAllBytes[c])})`;
+    const cell = (c) => `${mb(x.medianBytes[c])} (${mb(x.medianAllBytes?.[c])})`;
     L.push(`| Peak memory added by a ${n} MiB send, MB: page's processes (all), ${x.samplesPerClient} fresh engine${x.samplesPerClient > 1 ? 's' : ''} | ${goal} | ${cell('module')} | ${cell('oneShot')} | ${cell('chunked')} | ${cell('floor')}, builds its Blob | ${n === 25 ? status('memory-25') : ''} |`);
   }
   const s = e.small;
@@ -99,8 +107,8 @@ function engineTable(r, name, e, L) {
   L.push(`| Own cost of a small send (network taken out), µs | | ${fmt(s.overheadUs.module)} | ${fmt(s.overheadUs.plain)} | | | |`);
   const v = validateOf(r, name);
   if (v) {
-    L.push(`| \`validatePatientDirectMessage\`, 20 MiB pre-encoded attachment, ms per call | ≤ 2 ms | ${fmt(v.ms, 2)} | | | | ${status('validate')} |`);
-    if (v.wasm != null) L.push(`| wasm memory after 100 of those calls, MiB | | ${fmt(v.wasm / MiB, 1)} | | | | |`);
+    L.push(`| \`validatePatientDirectMessage\` with a 20 MiB pre-encoded attachment, mean ms per call (first call): base64 / in 76-character lines | ≤ 2 ms | ${fmt(v.plain.ms, 2)} (${fmt(v.plain.first, 1)}) / ${fmt(v.lines?.ms, 2)} (${fmt(v.lines?.first, 1)}) | | | | ${status('validate')} |`);
+    L.push(`| wasm memory after the first of those calls → after ${v.calls}, MiB | no growth | ${fmt(v.plain.wasmFirst / MiB, 2)} → ${fmt(v.plain.wasmAll / MiB, 2)} | | | | ${status('validate-memory')} |`);
   }
   const en = e.encode?.[big]?.medianMBps;
   if (en) L.push(`| Encoding a ${big} MiB Blob to a base64 string, MB/s | ≥ 2,000 MB/s | ${fmt(en.module)} | ${fmt(en.toBase64 ?? en.readAsDataURL)} | | | ${status('encode')} |`);
