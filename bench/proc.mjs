@@ -109,8 +109,11 @@ export function resetPeaks(pids) {
 }
 
 /**
- * Bytes each process's peak rose above its RSS at the reset (a process new since then counts
- * with its whole peak): {totalBytes, pageBytes (isPageProcess only), byName: {role: bytes}}.
+ * Bytes each process's peak rose above its RSS at the reset: {totalBytes, pageBytes
+ * (isPageProcess only), byName: {role: bytes}}. A process that started after the reset is
+ * listed with its whole peak but not counted: the page's processes were there before, and
+ * what starts meanwhile is the engine's own (Firefox launches a spare content process a few
+ * seconds after its first page).
  */
 export function peaksAbove(before, pids) {
   let totalBytes = 0;
@@ -126,8 +129,9 @@ export function peaksAbove(before, pids) {
     const b = before.get(pid);
     const added = (b ? hwmKb - b.rssKb : hwmKb) * 1024;
     const role = b?.name ?? processRole(pid);
-    const name = `${role}${b ? '' : ' (new)'}`;
+    const name = `${role}${b ? '' : ' (started meanwhile, not counted)'}`;
     byName[name] = (byName[name] ?? 0) + added;
+    if (!b) continue;
     totalBytes += added;
     if (isPageProcess(role)) pageBytes += added;
   }
