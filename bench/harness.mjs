@@ -1,7 +1,12 @@
 // In-page side of the benchmark (loaded by bench/page.html, driven by bench/run.mjs through
-// Playwright). Everything here runs in the page; run.mjs only calls these functions.
-import init, { sendPatientDirectMessage, encodeAttachment } from '/pkg/updox_direct.js';
-import { sendBestJs, sendNaiveJs, sendFloor, bodySize } from '/bench/clients.mjs';
+// tests/support/engines.mjs in every engine). Everything here runs in the page; run.mjs only
+// calls these functions. `?module=raw` loads the package's JavaScript unbundled and
+// unminified (target/pkg-js, served as /pkg-js/) with the same .wasm, so that a CPU profile
+// names its functions and files.
+import { sendPlain, sendFloor, bodySize, ENCODER, base64Of } from '/bench/clients.mjs';
+
+const RAW = new URLSearchParams(location.search).get('module') === 'raw';
+const { default: init, sendPatientDirectMessage, encodeAttachment } = await import(RAW ? '/pkg-js/entry.js' : '/pkg/updox_direct.js');
 
 const TO = 'dr.smith@direct.example-clinic.org';
 const FILE_NAME = 'scan.pdf';
@@ -78,7 +83,7 @@ let moduleReady = null;
 export function initModule() {
   moduleReady ??= (async () => {
     const t0 = performance.now();
-    await init();
+    await init({ module_or_path: '/pkg/updox_direct_bg.wasm' });
     return performance.now() - t0;
   })();
   return moduleReady;
@@ -88,6 +93,7 @@ export function info() {
   return {
     userAgent: navigator.userAgent,
     toBase64: typeof Uint8Array.prototype.toBase64 === 'function',
+    plainEncoder: ENCODER,
     longtaskSupported,
   };
 }
@@ -133,10 +139,10 @@ function sender(client, size, proxyUrl) {
     case 'module':
       return () =>
         sendPatientDirectMessage(message([file]), { proxyUrl, timeoutMs: 120000, limits: MODULE_LIMITS });
-    case 'bestJs':
-      return () => sendBestJs(message([file]), { proxyUrl, timeoutMs: 120000 });
-    case 'naiveJs':
-      return () => sendNaiveJs(message([file]), { proxyUrl, timeoutMs: 120000 });
+    case 'oneShot':
+      return () => sendPlain(message([file]), { proxyUrl, timeoutMs: 120000 });
+    case 'chunked':
+      return () => sendPlain(message([file]), { proxyUrl, timeoutMs: 120000, chunked: true });
     case 'floor':
       return () => sendFloor(floorBlobs.get(size), { proxyUrl, timeoutMs: 120000 });
     case 'floorFromPieces':
@@ -175,7 +181,10 @@ export async function warmUp(client) {
 // --- case 2: encoding throughput (Blob in, base64 string out) --------------------------------
 // Kinds: module (encodeAttachment), toBase64 (blob.arrayBuffer() then toBase64), toBase64Ready
 // (bytes already in memory), readAsDataURL, readOnly (blob.arrayBuffer() alone: the ceiling
-// for anything that starts from a Blob).
+// for anything that starts from a Blob). The two toBase64 kinds only where the engine has it.
+export function encoderKinds() {
+  return ['module', ...(ENCODER === 'toBase64' ? ['toBase64', 'toBase64Ready'] : []), 'readAsDataURL', 'readOnly'];
+}
 export async function encode(kind, size, reps) {
   const file = files.get(size);
   const want = Math.ceil(size / 3) * 4;
@@ -216,8 +225,7 @@ export async function encode(kind, size, reps) {
 export async function encodersAgree(size) {
   const file = files.get(size);
   const a = (await encodeAttachment(file, { fileName: FILE_NAME })).content;
-  const b = new Uint8Array(await file.arrayBuffer()).toBase64();
-  return a === b;
+  return a === (await base64Of(file));
 }
 
 // --- case 2b: the two base64 encoders, in wasm, on the same bytes ---------------------------
@@ -234,7 +242,7 @@ export async function encoderKernels(size, reps) {
   const view = (at) => new Uint8Array(encoders.coreMemory().buffer, at, Math.ceil(bytes.length / 3) * 4);
   const simd = new TextDecoder().decode(view(encoders.coreEncode(bytes)));
   const scalar = new TextDecoder().decode(view(encoders.benchEncodeScalar(bytes)));
-  const expected = bytes.toBase64();
+  const expected = await base64Of(new Blob([bytes]));
   if (simd !== expected || scalar !== expected) {
     const at = (x) => [...x].findIndex((c, i) => c !== expected[i]);
     throw new Error(`the encoders disagree at ${size} bytes: simd ${simd.length} chars (first difference ${at(simd)}), scalar ${scalar.length} (${at(scalar)}), expected ${expected.length}`);
@@ -256,15 +264,81 @@ export async function encoderKernels(size, reps) {
 }
 
 // --- case 5: small text-only messages --------------------------------------------------------
+// The module against the plain client sending the same text-only message as a string.
+const SMALL = message([]);
+const smallSender = (client) =>
+  client === 'module' ? () => sendPatientDirectMessage(SMALL, { proxyUrl: '/sink' }) : () => sendPlain(SMALL, { proxyUrl: '/sink' });
+
+/** `n` sequential sends; resolves their total wall time, ms. */
 export async function smallSends(client, n) {
-  const msg = { ...message([]) };
+  const send = smallSender(client);
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const r =
-      client === 'module'
-        ? await sendPatientDirectMessage(msg, { proxyUrl: '/sink' })
-        : await sendBestJs(msg, { proxyUrl: '/sink' });
-    checkResult(r);
-  }
+  for (let i = 0; i < n; i++) checkResult(await send());
   return performance.now() - t0;
+}
+
+/**
+ * Where a send's wall time goes, seen from outside the client (the same for any client):
+ * from the call until it calls fetch (reading, checking, building the body and the request),
+ * from there until fetch resolves (the browser's network work and the sink), and from there
+ * until the call resolves (reading and checking the answer). Mean ms per send over `n` sends.
+ */
+export async function smallPhases(client, n) {
+  const send = smallSender(client);
+  const realFetch = globalThis.fetch;
+  let called;
+  let answered;
+  globalThis.fetch = function (...args) {
+    called = performance.now();
+    const p = realFetch.apply(this, args);
+    p.then(() => (answered = performance.now()), () => {});
+    return p;
+  };
+  const sum = { beforeFetch: 0, fetch: 0, answer: 0, total: 0 };
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      checkResult(await send());
+      const t1 = performance.now();
+      sum.beforeFetch += called - t0;
+      sum.fetch += answered - called;
+      sum.answer += t1 - answered;
+      sum.total += t1 - t0;
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  for (const k of Object.keys(sum)) sum[k] /= n;
+  return sum;
+}
+
+const ANSWER = JSON.stringify({
+  successful: true,
+  responseMessage: 'OK',
+  responseCode: 2000,
+  recipient: 'contact:227683',
+  name: TO,
+  directAddress: TO,
+  reason: null,
+  messageId: 1,
+  patientDirectAddress: 'ptacct+227685@direct.updoxqa.com',
+});
+
+/**
+ * The client's own cost: `n` sends with fetch answered at once by a ready Response (no
+ * network, no sink), mean µs per send. What is left is the client's JavaScript, its wasm,
+ * and the browser APIs it calls besides the request itself.
+ */
+export async function smallOverhead(client, n) {
+  const send = smallSender(client);
+  const realFetch = globalThis.fetch;
+  const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(ANSWER.length) };
+  globalThis.fetch = async () => new Response(ANSWER, { headers });
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) checkResult(await send());
+    return ((performance.now() - t0) / n) * 1000;
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 }

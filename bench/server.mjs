@@ -4,6 +4,8 @@
 //   GET  /                 bench/page.html
 //   GET  /bench/*.mjs      bench/ files (the in-page harness and the plain-JS clients)
 //   GET  /pkg/*            the built package (application/wasm for .wasm: streaming compile)
+//   GET  /pkg-js/*         target/pkg-js/: the package's JavaScript before bundling (what
+//                          scripts/finish-pkg.mjs bundles into pkg/), for CPU profiles
 //   GET  /encoders/*       target/bench-encoders/: the wasm core with the `base64` crate's
 //                          encoder beside the SIMD one (scripts/bench.sh builds it)
 //   GET  /data/N           N bytes of fixed pseudo-random data (the attachment; fetching it as
@@ -133,7 +135,7 @@ export async function startBenchServer() {
       if (path === '/' || path === '/index.html') {
         return await serveFile(req, res, join(ROOT, 'bench', 'page.html'), { headers: NO_STORE });
       }
-      for (const [prefix, dir] of [['bench', 'bench'], ['pkg', 'pkg'], ['encoders', 'target/bench-encoders']]) {
+      for (const [prefix, dir] of [['bench', 'bench'], ['pkg', 'pkg'], ['pkg-js', 'target/pkg-js'], ['encoders', 'target/bench-encoders']]) {
         if (path.startsWith(`/${prefix}/`)) {
           return await serveStatic(req, res, { root: join(ROOT, dir), prefix: `/${prefix}/`, headers: NO_STORE }, path);
         }

@@ -2,7 +2,7 @@
 # `npm run bench`: set up, build the release package into pkg/ (and variants of the wasm
 # into target/: with the `base64` crate's encoder beside the SIMD one, with it instead, and
 # as built with the SIMD one, to weigh the two), then measure the module against plain-JS
-# clients in headless Chromium (bench/run.mjs). Not part of
+# clients in Chromium, Firefox and WebKit (bench/run.mjs; UPDOX_ENGINES=chromium,… for fewer). Not part of
 # `npm test`. BENCH_QUICK=1 runs a reduced version (about 1–2 minutes) for development;
 # it writes the git-ignored bench/results.local.json instead.
 # Writes bench/results.json and bench/results.md; exits non-zero only on errors, never

@@ -3,8 +3,9 @@
 #   1. pkg/ (rebuilt when src/ is newer)
 #   2. burst (tests/soak/burst.mjs): 16 concurrent 27 MB sends against the standalone proxy
 #      in its own process; every one answered, none twice, peak RSS <= 600 MB (from /proc)
-#   3. browser soak (tests/soak/run.mjs): load through the reference proxy to the mock,
-#      the fault table repeated, the hostile-input table repeated
+#   3. browser soak (tests/soak/run.mjs), in Chromium, Firefox and WebKit (UPDOX_ENGINES
+#      picks some): load through the reference proxy to the mock, the fault table repeated,
+#      the hostile-input table repeated
 #   4. fuzz: replay fuzz/regressions/ (cargo test), then each cargo-fuzz target for
 #      SOAK_FUZZ_SECONDS (default 60); crashers are copied into fuzz/regressions/<target>/
 # Ends with "sends: N, faults: N, inputs tried: N, fuzz executions: N, lost: N, duplicated: N"

@@ -10,14 +10,15 @@
 // the tarball installed and runs the repository's node_modules/.bin/{tsc,vite}.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectedEngines } from './support/engines.mjs';
 import { startFront } from './support/front.mjs';
+import { mustRun, run } from './support/run.mjs';
 import { useServers } from './support/servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -25,22 +26,6 @@ const PKG = join(ROOT, 'pkg');
 const BIN = join(ROOT, 'node_modules', '.bin');
 const TEST_TIMEOUT = 60_000;
 const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
-
-/** Runs a command; resolves {code, stdout, stderr} (never rejects on a non-zero exit). */
-function run(cmd, args, { cwd, timeout = 60_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, timeout, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? err.code : 0, stdout, stderr });
-    });
-  });
-}
-
-async function mustRun(cmd, args, options) {
-  const r = await run(cmd, args, options);
-  assert.equal(r.code, 0, `${basename(cmd)} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 

@@ -4,7 +4,7 @@
 // that imports the proxy's types. Needs pkg/ (bash scripts/build.sh).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { startMockUpdox } from '../server/mock-updox.mjs';
 import { postJson } from './support/http.mjs';
+import { mustRun, run } from './support/run.mjs';
 import { validDemographics, validMessage } from './support/message.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,21 +25,6 @@ const SERVER_AUTH = {
 };
 const JWT_SECRET = 'consumer-test-secret-that-is-32-bytes-long!';
 const SEND = '/api/updox/PatientDirectMessageSend';
-
-function run(cmd, args, { cwd, timeout = 120_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, timeout, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: err ? err.code : 0, stdout, stderr });
-    });
-  });
-}
-
-async function mustRun(cmd, args, options) {
-  const r = await run(cmd, args, options);
-  assert.equal(r.code, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 let tmp;
 let app;
@@ -86,7 +72,7 @@ const mockPosts = () => mock.requests().filter((r) => r.method === 'POST').lengt
 before(async () => {
   assert.ok(existsSync(join(PKG, 'proxy', 'index.mjs')), 'pkg/proxy is missing: run bash scripts/build.sh first');
   tmp = mkdtempSync(join(tmpdir(), 'updox-proxy-consumer-'));
-  const packed = await mustRun('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: PKG });
+  const packed = await mustRun('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: PKG, timeout: 120_000 });
   const tarball = join(tmp, JSON.parse(packed.stdout)[0].filename);
   app = join(tmp, 'app');
   cpSync(join(ROOT, 'tests', 'consumer-server'), app, { recursive: true });
@@ -108,7 +94,7 @@ after(async () => {
 
 test("`import { createUpdoxProxy } from 'updox-direct/proxy'` type-checks under tsc --strict, and wrong use does not", async () => {
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
-  const r = await run(tsc, ['-p', join(app, 'tsconfig.json')], { cwd: app });
+  const r = await run(tsc, ['-p', join(app, 'tsconfig.json')], { cwd: app, timeout: 120_000 });
   assert.equal(r.code, 0, `tsc failed:\n${r.stdout}\n${r.stderr}`);
 });
 

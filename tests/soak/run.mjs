@@ -1,9 +1,13 @@
-// The browser part of `npm run soak` (scripts/soak.sh runs it, then the fuzz targets):
+// The browser part of `npm run soak` (scripts/soak.sh runs it, then the fuzz targets), in each
+// engine (Chromium, Firefox, WebKit; UPDOX_ENGINES=name,… picks some):
 //   (a) load: RUNS x SENDS sends (text only, small and 1-5 MB attachments), IN_FLIGHT at
-//       once, from ONE headless Chromium page through the reference proxy to the mock
-//       Updox. Every send must be recorded by the mock exactly once with the right content
-//       (subject, text, sender, attachment names and SHA-256); the page's JS heap after a
-//       forced GC must return to its baseline and not grow from run to run.
+//       once, from ONE page through the reference proxy to the mock Updox. Every send must be
+//       recorded by the mock exactly once with the right content (subject, text, sender,
+//       attachment names and SHA-256). The module's wasm memory must not grow after the
+//       warm-up (which encodes a full slice: the module then holds all it ever holds, one
+//       encoding buffer and one slice, however many sends are in flight). Where the engine
+//       gives a heap figure (Chromium, through its DevTools Protocol), the page's JS heap
+//       after a forced GC must return to its baseline and not grow from run to run.
 //   (b) the fault table, FAULT_REPEATS times;  (c) the hostile-input table, HOSTILE_REPEATS times.
 // Writes a JSON summary to the path given as argv[2]; exits 1 on any failure.
 //   node tests/soak/run.mjs test-output/soak/browser.json
@@ -12,7 +16,7 @@ import { dirname } from 'node:path';
 import { FAULTS, runFault } from '../support/fault-table.mjs';
 import { runHostileTable } from '../support/hostile-table.mjs';
 import { PROXY_PATH } from '../support/module-page.mjs';
-import { openEngine } from '../support/engines.mjs';
+import { openEngine, selectedEngines } from '../support/engines.mjs';
 import { startServers } from '../support/servers.mjs';
 
 const env = process.env;
@@ -36,14 +40,16 @@ const summary = {
   faultFailures: 0,
   inputsTried: 0,
   hostileFailures: 0,
-  heap: {},
+  engines: {},
   runs: [],
   failures: [],
 };
+let engineName = '';
 const fail = (what) => {
-  summary.failures.push(what);
-  console.log(`FAIL ${what}`);
+  summary.failures.push(`[${engineName}] ${what}`);
+  console.log(`FAIL [${engineName}] ${what}`);
 };
+const say = (what) => console.log(`[${engineName}] ${what}`);
 const mib = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
 
 // ---- (a) load ---------------------------------------------------------------------------
@@ -107,13 +113,17 @@ async function pageRun({ runId, sends, inFlight, proxyUrl }) {
   return results.sort((a, b) => a.i - b.i);
 }
 
-async function heapAfterGc(cdp, page) {
-  for (let k = 0; k < 3; k++) {
-    await cdp.send('HeapProfiler.collectGarbage');
-    await new Promise((r) => setTimeout(r, 100));
+/** Wasm memory, and (Chromium only: its DevTools Protocol) the JS heap after a forced GC. */
+async function memoryNow(cdp, page) {
+  let used = null;
+  if (cdp) {
+    for (let k = 0; k < 3; k++) {
+      await cdp.send('HeapProfiler.collectGarbage');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
   }
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
   const wasm = await page.evaluate(() => window.updoxWasmMemory());
   return { used, wasm };
 }
@@ -151,7 +161,9 @@ function verify(run, results, messages) {
     const problems = [];
     if (m.body.textMessage !== r.textMessage) problems.push('textMessage');
     if (sender !== r.sender) problems.push('sender');
-    if (JSON.stringify(attachments) !== JSON.stringify(r.expected)) problems.push('attachments');
+    // Field by field: WebDriver (WebKit) hands objects back with their keys reordered.
+    const expected = r.expected.map((a) => ({ fileName: a.fileName, size: a.size, sha256: a.sha256 }));
+    if (JSON.stringify(attachments) !== JSON.stringify(expected)) problems.push('attachments');
     if (r.ok && m.messageId !== r.messageId) problems.push('messageId');
     if (problems.length) {
       wrong += 1;
@@ -165,20 +177,28 @@ function verify(run, results, messages) {
   return { lost, duplicated, wrong, failed };
 }
 
-async function load(browser) {
-  const servers = await startServers({ engine: () => browser, dev: true, modulePage: 'dev', open: true });
+/** The warm-up: a text-only send, a small file, and a file over one 3 MiB slice. */
+const WARM_UP = [
+  { i: 0, sizes: [] },
+  { i: 10, sizes: [50_000] },
+  { i: 16, sizes: [4_000_000] },
+];
+
+async function load(engine) {
+  const servers = await startServers({ engine: () => engine, dev: true, modulePage: 'dev', open: true });
   const { dev, page } = servers;
+  const heap = { baselineBytes: null, afterRunsBytes: [], wasmBaselineBytes: null, wasmAfterRunsBytes: [] };
+  summary.engines[engine.name] = { version: engine.version, heap };
   try {
-    // Chromium's DevTools Protocol, for its heap figures.
-    const cdp = await page.raw.createCDPSession();
-    await cdp.send('Performance.enable');
-    // Warm up (module, fetch, crypto, first allocations), then take the baseline.
-    await page.evaluate(pageRun, { runId: 0, sends: [0, 10, 16].map((i) => ({ i, sizes: plan(i) })), inFlight: 3, proxyUrl: PROXY_PATH });
+    const cdp = engine.name === 'chromium' ? await page.raw.createCDPSession() : null;
+    await cdp?.send('Performance.enable');
+    // Warm up (module, fetch, crypto, the encoding buffer at its full size), then the baseline.
+    await page.evaluate(pageRun, { runId: 0, sends: WARM_UP, inFlight: 3, proxyUrl: PROXY_PATH });
     dev.mock.reset();
-    const baseline = await heapAfterGc(cdp, page);
-    summary.heap.baselineBytes = baseline.used;
-    console.log(`load: baseline JS heap ${mib(baseline.used)}, wasm memory ${mib(baseline.wasm)}`);
-    const after = [];
+    const baseline = await memoryNow(cdp, page);
+    heap.baselineBytes = baseline.used;
+    heap.wasmBaselineBytes = baseline.wasm;
+    say(`load: baseline JS heap ${cdp ? mib(baseline.used) : 'not measured (no heap figure in this engine)'}, wasm memory ${mib(baseline.wasm)}`);
     for (let run = 1; run <= RUNS; run++) {
       const t0 = Date.now();
       const sends = Array.from({ length: SENDS }, (_, i) => ({ i, sizes: plan(i) }));
@@ -187,27 +207,25 @@ async function load(browser) {
       const ms = Date.now() - t0;
       const v = verify(run, results, dev.mock.messages());
       dev.mock.reset();
-      const heap = await heapAfterGc(cdp, page);
-      after.push(heap);
+      const now = await memoryNow(cdp, page);
+      heap.afterRunsBytes.push(now.used);
+      heap.wasmAfterRunsBytes.push(now.wasm);
       summary.sends += results.length;
       summary.lost += v.lost;
       summary.duplicated += v.duplicated;
       summary.wrongContent += v.wrong;
       summary.failedSends += v.failed;
-      summary.runs.push({ run, sends: results.length, attachmentBytes: bytes, ms, heapBytes: heap.used, wasmBytes: heap.wasm, ...v });
-      console.log(
+      summary.runs.push({ engine: engine.name, run, sends: results.length, attachmentBytes: bytes, ms, heapBytes: now.used, wasmBytes: now.wasm, ...v });
+      say(
         `load run ${run}: ${results.length} sends (${mib(bytes)} attached) in ${(ms / 1000).toFixed(1)} s; ` +
           `lost ${v.lost}, duplicated ${v.duplicated}, wrong ${v.wrong}, failed ${v.failed}; ` +
-          `JS heap after GC ${mib(heap.used)}, wasm memory ${mib(heap.wasm)}`,
+          `${cdp ? `JS heap after GC ${mib(now.used)}, ` : ''}wasm memory ${mib(now.wasm)}`,
       );
-      if (heap.used > baseline.used + HEAP_TOLERANCE) fail(`run ${run}: JS heap ${mib(heap.used)} above baseline ${mib(baseline.used)} + ${mib(HEAP_TOLERANCE)}`);
+      if (cdp && now.used > baseline.used + HEAP_TOLERANCE) fail(`run ${run}: JS heap ${mib(now.used)} above baseline ${mib(baseline.used)} + ${mib(HEAP_TOLERANCE)}`);
+      if (now.wasm > baseline.wasm) fail(`run ${run}: wasm memory grew after the warm-up: ${mib(baseline.wasm)} -> ${mib(now.wasm)}`);
     }
-    const first = after[0];
-    const last = after.at(-1);
-    summary.heap.afterRunsBytes = after.map((h) => h.used);
-    summary.heap.wasmAfterRunsBytes = after.map((h) => h.wasm);
-    if (last.used > first.used + HEAP_GROWTH_TOLERANCE) fail(`JS heap grew across runs: ${mib(first.used)} -> ${mib(last.used)}`);
-    if (last.wasm > first.wasm) fail(`wasm memory grew across runs: ${mib(first.wasm)} -> ${mib(last.wasm)}`);
+    const [first, last] = [heap.afterRunsBytes[0], heap.afterRunsBytes.at(-1)];
+    if (cdp && last > first + HEAP_GROWTH_TOLERANCE) fail(`JS heap grew across runs: ${mib(first)} -> ${mib(last)}`);
     const leaked = (await page.consoleEntries()).filter((e) => /soak-\d|Soak message/.test(e.text) || e.type === 'pageerror');
     if (leaked.length) fail(`console got message content or errors: ${JSON.stringify(leaked.slice(0, 3))}`);
   } finally {
@@ -217,8 +235,8 @@ async function load(browser) {
 
 // ---- (b) faults and (c) hostile input ----------------------------------------------------
 
-async function faultsAndHostile(browser) {
-  const servers = await startServers({ engine: () => browser, faults: true, modulePage: true, open: true });
+async function faultsAndHostile(engine) {
+  const servers = await startServers({ engine: () => engine, faults: true, modulePage: true, open: true });
   const { faults, page } = servers;
   try {
     for (let rep = 1; rep <= FAULT_REPEATS; rep++) {
@@ -233,7 +251,7 @@ async function faultsAndHostile(browser) {
           fail(`fault "${f.name}" (repeat ${rep}, ${posts} POSTs): ${failures.join('; ')}`);
         }
       }
-      console.log(`fault table repeat ${rep}: ${FAULTS.length} faults, ${bad} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      say(`fault table repeat ${rep}: ${FAULTS.length} faults, ${bad} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
     for (let rep = 1; rep <= HOSTILE_REPEATS; rep++) {
       const t0 = Date.now();
@@ -242,7 +260,7 @@ async function faultsAndHostile(browser) {
       const bad = rows.filter((r) => r.problem);
       summary.hostileFailures += bad.length;
       for (const r of bad) fail(`hostile ${r.api} ${r.label}: ${r.problem}`);
-      console.log(`hostile-input table repeat ${rep}: ${rows.length} inputs, ${bad.length} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      say(`hostile-input table repeat ${rep}: ${rows.length} inputs, ${bad.length} failed, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
     await servers.close();
@@ -250,14 +268,18 @@ async function faultsAndHostile(browser) {
 }
 
 const out = process.argv[2] || 'test-output/soak/browser.json';
-const browser = await openEngine('chromium');
-try {
-  await load(browser);
-  await faultsAndHostile(browser);
-} catch (err) {
-  fail(`soak crashed: ${err?.stack ?? err}`);
-} finally {
-  await browser.close();
+for (const name of selectedEngines()) {
+  engineName = name;
+  let engine;
+  try {
+    engine = await openEngine(name);
+    await load(engine);
+    await faultsAndHostile(engine);
+  } catch (err) {
+    fail(`soak crashed: ${err?.stack ?? err}`);
+  } finally {
+    await engine?.close();
+  }
 }
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(summary, null, 2));
