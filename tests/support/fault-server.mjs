@@ -17,6 +17,8 @@
 //   /reset              destroys the socket before answering
 //   /huge               a 50 MB answer (Content-Length declared)
 //   /huge-chunked       a 50 MB answer without Content-Length (chunked)
+//   /huge-gzip          Updox's success answer and 50 MB of spaces after it, gzipped to a
+//                       small declared Content-Length (valid JSON, beyond the 1 MiB cap)
 //   /stall-upload       never reads the request body and never answers (the upload stalls)
 //   /slow/MS            success after MS milliseconds
 //   GET /last           the last request to /echo: {method, headers, body}
@@ -27,6 +29,11 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './http.mjs';
+import { gzipSync } from 'node:zlib';
+
+/** The success answer and 50 MB of spaces, gzipped (about 50 KB), made once on first use. */
+let hugeGzip;
+const HUGE_GZIP = () => (hugeGzip ??= gzipSync(Buffer.concat([Buffer.from(SAMPLE), Buffer.alloc(50 * 1000 * 1000, 0x20)])));
 
 const SAMPLE = readFileSync(new URL('../fixtures/updox-sample-response.json', import.meta.url), 'utf8');
 
@@ -129,6 +136,11 @@ export async function startFaultServer({ port = 0 } = {}) {
       }
       case '/reset':
         return req.socket.destroy();
+      case '/huge-gzip': {
+        const body = HUGE_GZIP();
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+        return res.end(body);
+      }
       case '/huge':
       case '/huge-chunked': {
         const size = 50 * 1000 * 1000;

@@ -101,6 +101,7 @@ export const FAULTS = [
   ),
   row('a 50 MB answer (Content-Length declared)', '/huge', unknown('protocol', 'protocol.unreadable', { status: 200, responseCode: null })),
   row('a 50 MB answer (chunked, no Content-Length)', '/huge-chunked', unknown('protocol', 'protocol.unreadable', { status: 200, responseCode: null }), { timeoutMs: 10000 }),
+  row('a success answer padded to 50 MB, gzipped to a small Content-Length', '/huge-gzip', unknown('protocol', 'protocol.unreadable', { status: 200, responseCode: null }), { timeoutMs: 10000 }),
   // Once fetch has the request, a cancelled send may still arrive: it says so.
   row('caller aborts mid-upload (8 MB file, server not reading)', '/stall-upload', noAnswer('aborted', 'aborted.after_sending'), {
     timeoutMs: 5000,
