@@ -4,10 +4,10 @@
 // and 25 MiB (module, one-shot and chunked plain clients, upload floor) with the main thread
 // watched, encoding throughput, the two base64 encoders in wasm, small text-only messages (rate,
 // where each send's time goes, each client's own cost; in Chromium a CPU profile), peak memory
-// in a fresh engine per sample; then the validation benchmark (bench/validate.mjs) when it is
-// there; then each target printed once as PASS or MISS, and bench/results.json +
-// bench/results.md. BENCH_QUICK=1 runs a reduced version (fewer runs and samples) and writes the
-// git-ignored bench/results.local.json instead.
+// in a fresh engine per sample; then the validation benchmark (bench/validate.mjs); then
+// each target printed once as PASS or MISS, and bench/results.json + bench/results.md.
+// BENCH_QUICK=1 runs a reduced version (fewer runs and samples) and writes the git-ignored
+// bench/results.local.json instead.
 // Exits non-zero only on errors (a send failing, a wrong body, an engine that cannot start),
 // never on a MISS.
 import { existsSync, readFileSync, writeFileSync, statSync } from 'node:fs';
@@ -56,10 +56,9 @@ function sizes() {
   return { wasm, js, total: { raw: wasm.raw + js.raw, gzip: wasm.gzip + js.gzip }, spanish: size('locales/es.js'), encoders };
 }
 
-/** The validation benchmark (bench/validate.mjs, run as it is, printing JSON), when it exists. */
+/** The validation benchmark (bench/validate.mjs, run as it is, printing JSON). */
 function validateBench(engines) {
   const script = join(BENCH, 'validate.mjs');
-  if (!existsSync(script)) return null;
   log('validation: bench/validate.mjs');
   const run = spawnSync(process.execPath, [script], {
     cwd: ROOT,
