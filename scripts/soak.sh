@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run soak`: the long, bounded reliability run of issue 5 (loopback only).
+# `npm run soak`: the long, bounded reliability run (loopback only).
 #   1. pkg/ (rebuilt when src/ is newer)
 #   2. burst (tests/soak/burst.mjs): 16 concurrent 27 MB sends against the standalone proxy
 #      in its own process; every one answered, none twice, peak RSS <= 600 MB (from /proc)

@@ -413,7 +413,7 @@ for (const engineName of selectedEngines()) describe(`the reference proxy strips
   });
 });
 
-// The demo page under its strict CSP: tests/demo.test.mjs (helper-2's) loads it with the
+// The demo page under its strict CSP: tests/demo.test.mjs loads it with the
 // header and fails on any `securitypolicyviolation`. Referenced, not repeated.
 test('the demo CSP test exists', () => {
   assert.match(readFileSync(join(ROOT, 'tests/demo.test.mjs'), 'utf8'), /securitypolicyviolation|cspViolations/);

@@ -1,4 +1,4 @@
-// The fault table (issue 5): every way the proxy can misbehave, what the module must settle
+// The fault table: every way the proxy can misbehave, what the module must settle
 // with, and a runner that drives one row through the module in a page opened by
 // module-page.mjs against tests/support/fault-server.mjs. Shared by tests/faults.test.mjs
 // and the soak (scripts/soak.sh).
