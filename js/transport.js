@@ -48,7 +48,7 @@ async function readCapped(response) {
     chunks.push(chunk.value);
   }
   // Joined by hand: a Blob round trip costs Chromium about a millisecond per answer.
-  let bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(length);
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(length);
   if (chunks.length !== 1) {
     let at = 0;
     for (const chunk of chunks) {
