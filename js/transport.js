@@ -28,12 +28,9 @@ export function reportProgress(onProgress, phase, loaded, total) {
 
 /** The answer's text, or null when it is longer than MAX_ANSWER bytes. */
 async function readCapped(response) {
-  const declared = response.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared) && !response.headers.has('content-encoding')) {
-    // An uncompressed body is held to its declared length; reading it whole skips the stream
-    // machinery, which costs WebKit more than the rest of a small send's answer.
-    return Number(declared) > MAX_ANSWER ? null : answerDecoder.decode(await response.arrayBuffer());
-  }
+  // Read as a stream whatever the declared length: a compressed answer's Content-Length is
+  // the compressed size, and a cross-origin page cannot see Content-Encoding unless the
+  // proxy exposes it.
   const reader = response.body?.getReader();
   const chunks = [];
   let length = 0;
@@ -109,7 +106,7 @@ export async function exchange(url, body, bodyLength, headers, credentials, time
     try {
       response = await settle(fetch(request));
       reportProgress(onProgress, 'sending', bodyLength, bodyLength);
-      text = await settle(readCapped(response));
+      text = Number(response.headers.get('content-length')) > MAX_ANSWER ? null : await settle(readCapped(response));
     } catch {
       return failure();
     }

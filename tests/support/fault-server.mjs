@@ -18,7 +18,8 @@
 //   /huge               a 50 MB answer (Content-Length declared)
 //   /huge-chunked       a 50 MB answer without Content-Length (chunked)
 //   /huge-gzip          Updox's success answer and 50 MB of spaces after it, gzipped to a
-//                       small declared Content-Length (valid JSON, beyond the 1 MiB cap)
+//                       small declared Content-Length (valid JSON, beyond the 1 MiB cap);
+//                       its headers are not exposed to a cross-origin page
 //   /stall-upload       never reads the request body and never answers (the upload stalls)
 //   /slow/MS            success after MS milliseconds
 //   GET /last           the last request to /echo: {method, headers, body}
@@ -138,6 +139,9 @@ export async function startFaultServer({ port = 0 } = {}) {
         return req.socket.destroy();
       case '/huge-gzip': {
         const body = HUGE_GZIP();
+        // As a portal's proxy that exposes no headers: a cross-origin page cannot see
+        // Content-Encoding, only the (compressed) Content-Length.
+        res.removeHeader('Access-Control-Expose-Headers');
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': body.length });
         return res.end(body);
       }
