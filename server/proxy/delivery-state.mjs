@@ -11,6 +11,8 @@
 
 export const DELIVERY_STATES = Object.freeze(['sent', 'received', 'delivered', 'failed', 'unconfirmed']);
 const REACHED = new Set(['processed', 'received', 'deleted', 'denied']);
+/** The order of MDNs that came at the same time: a message's life. */
+const LIFE = ['received', 'processed', 'dispatched', 'deleted', 'denied', 'failed'];
 
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -25,7 +27,8 @@ export function mergeEvents(...lists) {
       if (!first.has(status) || at < first.get(status)) first.set(status, at);
     }
   }
-  return [...first].map(([status, at]) => ({ status, at })).sort((a, b) => a.at - b.at || (a.status < b.status ? -1 : 1));
+  const rank = (status) => LIFE.indexOf(status);
+  return [...first].map(([status, at]) => ({ status, at })).sort((a, b) => a.at - b.at || rank(a.status) - rank(b.status));
 }
 
 /**
