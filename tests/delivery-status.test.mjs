@@ -253,3 +253,16 @@ test('npm start wires the mock\'s MDNs to the proxy\'s webhook: a send to mdn-de
     await dev.close();
   }
 });
+
+test("the mock's MdnStatusList: 4410 for a message it did not accept, the MDNs due by its clock otherwise", async () => {
+  const id = await send('mdn-failed-m');
+  const ask = (body) => postJson(`${mock.baseUrl}/MdnStatusList`, body).then((r) => r.json());
+  assert.equal((await ask({ messageId: id + 999, auth: DEMO_AUTH })).responseCode, 4410);
+  assert.equal((await ask({ messageId: id, auth: { ...DEMO_AUTH, applicationPassword: 'x' } })).responseCode, 4010);
+  assert.equal((await ask({ messageId: String(id), auth: DEMO_AUTH })).responseCode, 4060);
+  assert.deepEqual((await ask({ messageId: id, auth: DEMO_AUTH })).mdnStatuses, []);
+  advance(STEP);
+  const due = await ask({ messageId: id, auth: DEMO_AUTH });
+  assert.equal(due.successful, true);
+  assert.deepEqual(due.mdnStatuses, [{ messageId: id, mdnStatus: 'failed', mdnDate: new Date(START + STEP).toISOString() }]);
+});
