@@ -168,6 +168,8 @@ export const EN = {
   'delivery.failed': 'Your message could not be delivered to your care team. Please contact the clinic another way.',
   'delivery.unconfirmed':
     'There is no confirmation that your message reached your care team. Please contact the clinic instead of sending it again.',
+  // The message of a failed getDeliveryStatus, whatever its rule.
+  'delivery.unchecked': 'The delivery status could not be checked right now. This does not mean your message failed; please try again later.',
   // ---- end of delivery status ----
 };
 

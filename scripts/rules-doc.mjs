@@ -52,6 +52,7 @@ const lines = [
   '## Delivery states',
   '',
   'The `message` of a delivery status, by its `state` (see delivery-status.md); not an error.',
+  '`delivery.unchecked` is the message (not the rule) of every failed status question.',
   '',
   '| rule | English | Español |',
   '|---|---|---|',

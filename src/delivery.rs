@@ -13,6 +13,11 @@ use crate::updox::json::{read_array_text, read_object, read_object_text, whole_n
 /// The largest `messageId` a JavaScript number holds exactly (2^53 - 1).
 pub const MAX_MESSAGE_ID: u64 = (1 << 53) - 1;
 
+/// The sentence of every failed status question, whatever its rule (the error's `rule`
+/// stays the outcome's: `timeout`, `proxy.not_found`, …): the outcomes' own sentences
+/// speak of sending, which a status question does not do.
+pub const UNCHECKED_RULE: &str = "delivery.unchecked";
+
 /// What a patient is told about a sent message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryState {
@@ -333,6 +338,7 @@ mod tests {
             .map(|s| s.id())
             .collect();
         assert_eq!(finals, ["delivered", "failed"]);
+        assert!(!rules.contains(&UNCHECKED_RULE));
         for m in MdnStatus::ALL {
             assert_eq!(MdnStatus::from_id(m.id()), Some(*m));
         }

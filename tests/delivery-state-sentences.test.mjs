@@ -14,14 +14,15 @@ const NEVER_READ = { en: /\bread\b|\bopened\b|\bseen\b/i, es: /\ble[íi]d[oa]s?\
 test('every state the proxy answers has a sentence in both languages, and no other state does', () => {
   for (const [locale, table] of Object.entries(TABLES)) {
     const ids = Object.keys(table).filter((id) => id.startsWith('delivery.'));
-    assert.deepEqual(ids.sort(), DELIVERY_STATES.map((s) => `delivery.${s}`).sort(), locale);
+    const want = [...DELIVERY_STATES.map((s) => `delivery.${s}`), 'delivery.unchecked'];
+    assert.deepEqual(ids.sort(), want.sort(), locale);
     for (const id of ids) assert.ok(typeof table[id] === 'string' && table[id].length > 20, `${locale} ${id}`);
   }
 });
 
 test('no sentence says the message was read', () => {
   for (const [locale, table] of Object.entries(TABLES)) {
-    for (const state of DELIVERY_STATES) assert.doesNotMatch(table[`delivery.${state}`], NEVER_READ[locale], `${locale} ${state}`);
+    for (const state of [...DELIVERY_STATES, 'unchecked']) assert.doesNotMatch(table[`delivery.${state}`], NEVER_READ[locale], `${locale} ${state}`);
   }
 });
 
@@ -39,6 +40,9 @@ test('unconfirmed tells the patient to contact the clinic rather than send again
     assert.doesNotMatch(ES[`delivery.${state}`], /entreg/, `${state} (es) is not delivered`);
   }
   assert.doesNotMatch(EN['delivery.sent'], /\bnot\b.*\bsent\b|fail/i, 'sent is not a failure');
+  // A status question that failed says nothing about the message itself.
+  assert.match(EN['delivery.unchecked'], /could not be checked.*does not mean your message failed/);
+  assert.match(ES['delivery.unchecked'], /no se pudo comprobar.*no significa que su mensaje haya fallado/i);
 });
 
 test("the call's locale picks the language; a messageId that is not a positive integer has its sentence", async () => {

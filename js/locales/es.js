@@ -180,5 +180,7 @@ export default {
   'delivery.failed': 'No se pudo entregar su mensaje a su equipo de atención médica. Comuníquese con la clínica por otro medio.',
   'delivery.unconfirmed':
     'No hay confirmación de que su mensaje haya llegado a su equipo de atención médica. Comuníquese con la clínica en lugar de enviarlo de nuevo.',
+  'delivery.unchecked':
+    'No se pudo comprobar el estado de entrega en este momento. Esto no significa que su mensaje haya fallado; inténtelo de nuevo más tarde.',
   // ---- fin del estado de entrega ----
 };
