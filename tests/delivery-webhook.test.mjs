@@ -171,3 +171,35 @@ describe('two instances on one Redis', { skip: !hasRedisServer() && 'redis-serve
     assert.equal((await postJson(b.deliveryUrl, { messageId: id }, as('p-2'))).status, 404, 'still only its sender');
   });
 });
+
+test('through the fetch handler: the caller address is context.remoteAddress', async () => {
+  const handler = createUpdoxProxy(options({ webhookToken: TOKEN, webhookAllowedIps: ['192.0.2.0/24'] }));
+  try {
+    const hook = (context) =>
+      handler(
+        new Request(`http://localhost${handler.webhookPath}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ messageId: 5, mdnStatus: 'processed' }),
+        }),
+        context,
+      );
+    assert.equal((await hook({ remoteAddress: '192.0.2.7' })).status, 200);
+    assert.equal((await hook({ remoteAddress: '198.51.100.7' })).status, 404);
+    assert.equal((await hook(undefined)).status, 404, 'no address known: refused');
+    const post = (path, body) =>
+      handler(
+        new Request(`http://localhost${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Patient': 'p-1' },
+          body: JSON.stringify(body),
+        }),
+      );
+    const sent = await (await post('/api/updox/PatientDirectMessageSend', validMessageFrom('p-1', { to: 'mdn-none-f@direct.example.org' }))).json();
+    const ask = await post('/api/updox/MdnStatusList', { messageId: sent.messageId });
+    assert.equal(ask.status, 200);
+    assert.equal((await ask.json()).state, 'sent');
+  } finally {
+    await handler.close();
+  }
+});
