@@ -98,6 +98,9 @@ export const EN = {
   'patientId.required': 'Enter the patient ID.',
   'patientId.too_long': 'The patient ID is too long.',
   'patientId.invalid_characters': 'The patient ID cannot contain spaces or control characters.',
+  // ---- Delivery status: the messageId asked about (a validation rule, so it sits here). ----
+  'messageId.invalid': 'The message to look up must be given by its number, a whole number greater than zero.',
+  // ---- end of the delivery status validation rule ----
   // Outcomes: why a call rejected.
   validation: 'The message was not sent: it has problems to fix first.',
   timeout: 'No answer came in time ({seconds} s). The message may or may not have been sent.',
@@ -157,6 +160,17 @@ export const EN = {
   'updox.4652': "The message needs the patient's ID or the patient's details. It was not sent.",
   // The message of a failed checkDirectRecipient, whatever its rule.
   'recipient.unchecked': 'This address could not be checked right now. You can still write and send your message.',
+  // ---- Delivery status: the sentence for each state of getDeliveryStatus (never "read": an
+  // MDN does not mean that; unconfirmed asks the patient to contact the clinic, not to resend). ----
+  'delivery.sent': 'Your message was sent. No confirmation has come back yet that it reached your care team.',
+  'delivery.received': "Your message reached your care team's messaging system.",
+  'delivery.delivered': "Your message was delivered to your care team's inbox.",
+  'delivery.failed': 'Your message could not be delivered to your care team. Please contact the clinic another way.',
+  'delivery.unconfirmed':
+    'There is no confirmation that your message reached your care team. Please contact the clinic instead of sending it again.',
+  // The message of a failed getDeliveryStatus, whatever its rule.
+  'delivery.unchecked': 'The delivery status could not be checked right now. This does not mean your message failed; please try again later.',
+  // ---- end of delivery status ----
 };
 
 const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);

@@ -14,9 +14,11 @@ const cell = (text) => text.replace(/\|/g, '\\|');
 const kind = (rule) =>
   ({ http: 'http', proxy: 'http', updox: 'updox', protocol: 'protocol', network: 'network', browser: 'network', timeout: 'timeout', aborted: 'aborted', validation: 'validation', recipient: 'any' })[rule.split('.')[0]];
 
-const rules = Object.keys(EN);
+const isDelivery = (rule) => rule.startsWith('delivery.');
+const rules = Object.keys(EN).filter((r) => !isDelivery(r));
 const outcomes = rules.filter((r) => kind(r) !== undefined);
 const validation = rules.filter((r) => kind(r) === undefined);
+const delivery = Object.keys(EN).filter(isDelivery);
 
 const lines = [
   '# Rules and their sentences',
@@ -46,6 +48,15 @@ const lines = [
   '| rule | kind | English | Español |',
   '|---|---|---|---|',
   ...outcomes.map((r) => `| \`${r}\` | ${kind(r)} | ${cell(EN[r])} | ${cell(ES[r])} |`),
+  '',
+  '## Delivery states',
+  '',
+  'The `message` of a delivery status, by its `state` (see delivery-status.md); not an error.',
+  '`delivery.unchecked` is the message (not the rule) of every failed status question.',
+  '',
+  '| rule | English | Español |',
+  '|---|---|---|',
+  ...delivery.map((r) => `| \`${r}\` | ${cell(EN[r])} | ${cell(ES[r])} |`),
   '',
 ];
 const text = lines.join('\n');

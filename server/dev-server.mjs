@@ -3,12 +3,14 @@
 //   /pkg/                               the built npm package from pkg/ (wasm-pack output)
 //   /api/updox/PatientDirectMessageSend the proxy (server/proxy/, the code the package ships as
 //   /api/updox/DirectAddressValidate    updox-direct/proxy), forwarding to UPDOX_BASE_URL, or
-//                                       by default to a mock Updox that this process starts
-//                                       on a free loopback port.
+//   /api/updox/MdnStatusList            by default to a mock Updox that this process starts
+//                                       on a free loopback port, whose MDNs come back
+//                                       through the proxy's inbound_mdn webhook.
 // HTML gets a strict Content-Security-Policy; everything gets nosniff, no-referrer, no-store.
 // Environment: PORT, HOST, and the proxy's (see optionsFromEnv in proxy/config.mjs). The
 // proxy runs in demo mode (senders not bound) unless UPDOX_PROXY_DEMO=0 or a JWT setting.
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,6 +60,7 @@ export async function startDevServer({
     applicationPassword: env.UPDOX_APPLICATION_PASSWORD || undefined,
     accountId: env.UPDOX_ACCOUNT_ID || undefined,
     userId: env.UPDOX_USER_ID || undefined,
+    env,
   });
   const fromEnv = optionsFromEnv(env);
   let proxy;
@@ -68,6 +71,8 @@ export async function startDevServer({
       auth: fromEnv.auth ?? DEMO_AUTH,
       demo,
       quiet,
+      // The mock's MDNs reach the proxy as Updox's would: through the token-guarded webhook.
+      webhookToken: fromEnv.webhookToken ?? randomBytes(32).toString('base64url'),
       ...proxyOptions,
     });
   } catch (err) {
@@ -102,6 +107,7 @@ export async function startDevServer({
     throw err;
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}/`;
+  if (!env.UPDOX_BASE_URL && proxy.webhookPath && !env.UPDOX_MOCK_WEBHOOK_URL) mock.setWebhookUrl(new URL(proxy.webhookPath, url).href);
   const proxyUrl = new URL(proxy.paths.send, url).href;
   const validateUrl = new URL(proxy.paths.validate, url).href;
 

@@ -1,4 +1,5 @@
-// Mock Updox: `POST /api/io/PatientDirectMessageSend` and `POST /api/io/DirectAddressValidate`,
+// Mock Updox: `POST /api/io/PatientDirectMessageSend`, `POST /api/io/DirectAddressValidate` and
+// `POST /api/io/MdnStatusList`,
 // answered the way Updox documents them (HTTP 200 and a JSON envelope `{successful,
 // responseCode, responseMessage, ...}`), for the demo, the tests and the benchmark. Plain
 // node:http, no framework, loopback only. Any other path is 404.
@@ -27,6 +28,19 @@
 //   inconsistent@…     successful:true but responseCode 4060
 //   inconsistent-false@…  successful:false but responseCode 2000
 //   http-NNN@…         HTTP status NNN (100 < NNN < 600) with a small HTML page
+//
+// MdnStatusList {messageId, auth}: the same auth checks, 4060 without a numeric `messageId`,
+// 4410 for a message it did not accept; otherwise the MDNs due by now (the mock's clock,
+// `now`) as {successful, responseCode, responseMessage, mdnStatuses: [{messageId, mdnStatus,
+// mdnDate}]} (the shape the proxy assumes; Updox does not document it). Each accepted send
+// schedules MDNs by the local part of `to`, one step every `mdnDelayMs` (default
+// UPDOX_MOCK_MDN_DELAY_MS, else 1000):
+//   mdn-delivered-…  processed, then dispatched      mdn-failed-…  failed
+//   mdn-received-…   processed only                  mdn-none-…    nothing
+//   any other        as mdn-delivered-
+// With `webhookUrl` (default UPDOX_MOCK_WEBHOOK_URL; or setWebhookUrl(url) later) each MDN is
+// also posted there when due, as Updox's inbound_mdn webhook {messageId, mdnStatus}.
+// addMdn(messageId, status) adds one now (a late MDN, in tests).
 //
 // Only successful sends (including slow-MS ones) are recorded as messages (with the SHA-256
 // and length of the body as received); a slow send is recorded even if the caller went away
@@ -73,6 +87,7 @@ export const RESPONSE_MESSAGES = Object.freeze({
   4650: 'Direct send failed',
   4651: 'Send failed and/or invalid direct address',
   4652: 'Either from or patientDemographics is required',
+  4410: 'Message not found',
   5000: 'An unknown error has occurred',
   5100: 'An unknown server error has occurred',
   5110: 'An unknown server error has occurred',
@@ -130,10 +145,23 @@ const envelope = (code, extra = {}) => ({
   ...extra,
 });
 
+/** The MDNs a send to `address` gets, as [status, steps of delay] (see the top comment). */
+export function mdnPlan(address) {
+  const local = String(address).slice(0, String(address).lastIndexOf('@')).toLowerCase();
+  if (local.startsWith('mdn-none-')) return [];
+  if (local.startsWith('mdn-received-')) return [['processed', 1]];
+  if (local.startsWith('mdn-failed-')) return [['failed', 1]];
+  return [
+    ['processed', 1],
+    ['dispatched', 2],
+  ];
+}
+
 /**
  * Builds the mock. Options: applicationId, applicationPassword, accountId, userId (demo
  * defaults), maxAttachmentBytes (30 MiB decoded), maxBodyBytes (64 MiB raw), basePath
- * ('/api/io'), firstMessageId, firstContactId, lean (keep no attachment content).
+ * ('/api/io'), firstMessageId, firstContactId, lean (keep no attachment content), now (the
+ * clock MDNs are due by, ms), mdnDelayMs, webhookUrl, env (process.env).
  */
 export function createMockUpdox(options = {}) {
   const auth = {
@@ -149,6 +177,14 @@ export function createMockUpdox(options = {}) {
   const firstMessageId = options.firstMessageId ?? 249600;
   const firstContactId = options.firstContactId ?? 227161;
   const lean = Boolean(options.lean);
+  const env = options.env ?? process.env;
+  const now = options.now ?? Date.now;
+  const mdnPath = `${options.basePath ?? '/api/io'}/MdnStatusList`;
+  const envDelay = Number(env.UPDOX_MOCK_MDN_DELAY_MS);
+  const mdnDelayMs = options.mdnDelayMs ?? (env.UPDOX_MOCK_MDN_DELAY_MS && envDelay >= 0 ? envDelay : 1000);
+  let webhookUrl = options.webhookUrl ?? (env.UPDOX_MOCK_WEBHOOK_URL || null);
+  const mdns = new Map(); // messageId -> [{status, at}], what each accepted send will get
+  const webhookTimers = new Set();
 
   let messages = [];
   let lookups = [];
@@ -169,6 +205,8 @@ export function createMockUpdox(options = {}) {
       timers.add(timer);
     });
   function close() {
+    for (const timer of webhookTimers) clearTimeout(timer);
+    webhookTimers.clear();
     for (const timer of timers) {
       clearTimeout(timer);
       timer.cancel();
@@ -182,6 +220,7 @@ export function createMockUpdox(options = {}) {
   };
 
   function reset() {
+    mdns.clear();
     messages = [];
     lookups = [];
     requests = [];
@@ -260,7 +299,60 @@ export function createMockUpdox(options = {}) {
       attachments: lean ? attachments.map(({ content: _content, ...rest }) => rest) : attachments,
       response: answer,
     });
+    scheduleMdns(answer.messageId, body.to);
     return answer;
+  }
+
+  function scheduleMdns(messageId, to) {
+    const sentAt = now();
+    const planned = mdnPlan(to).map(([status, steps]) => ({ status, at: sentAt + steps * mdnDelayMs, steps }));
+    mdns.set(messageId, planned);
+    for (const { status, steps } of planned) postWebhookLater(messageId, status, steps * mdnDelayMs);
+  }
+
+  /** Updox's inbound_mdn, posted when due (real time) to webhookUrl; failures are ignored. */
+  function postWebhookLater(messageId, status, delayMs) {
+    const timer = setTimeout(() => {
+      webhookTimers.delete(timer);
+      if (!webhookUrl) return;
+      fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ messageId, mdnStatus: status }),
+      })
+        .then((res) => res.arrayBuffer())
+        .catch(() => {});
+    }, delayMs);
+    timer.unref?.();
+    webhookTimers.add(timer);
+  }
+
+  /** Adds an MDN due now (a late one); false for a message the mock did not accept. */
+  function addMdn(messageId, status) {
+    const list = mdns.get(messageId);
+    if (!list) return false;
+    list.push({ status, at: now() });
+    return true;
+  }
+
+  async function answerMdnStatusList(res, raw) {
+    const body = jsonObject(raw);
+    if (!body) return send(res, 200, envelope(4000));
+    const denied = authFailure(body.auth);
+    if (denied) return send(res, 200, envelope(denied));
+    if (!Number.isSafeInteger(body.messageId)) {
+      return send(res, 200, envelope(4060, { responseMessage: 'Request validation error: messageId: required' }));
+    }
+    const list = mdns.get(body.messageId);
+    if (!list) return send(res, 200, envelope(4410, { responseMessage: 'Message not found' }));
+    const due = list.filter((m) => m.at <= now());
+    send(
+      res,
+      200,
+      envelope(2000, {
+        mdnStatuses: due.map((m) => ({ messageId: body.messageId, mdnStatus: m.status, mdnDate: new Date(m.at).toISOString() })),
+      }),
+    );
   }
 
   async function answerSend(req, res, raw) {
@@ -353,7 +445,7 @@ export function createMockUpdox(options = {}) {
     res.on('finish', () => {
       entry.status = res.statusCode;
     });
-    if (path !== sendPath && path !== validatePath) {
+    if (path !== sendPath && path !== validatePath && path !== mdnPath) {
       req.resume();
       return send(res, 404, { error: 'not_found' });
     }
@@ -366,6 +458,7 @@ export function createMockUpdox(options = {}) {
       const raw = await readBody(req);
       if (raw === null) return send(res, 200, envelope(4020));
       if (path === validatePath) await answerValidate(req, res, raw);
+      else if (path === mdnPath) await answerMdnStatusList(res, raw);
       else await answerSend(req, res, raw);
     } catch {
       if (!res.headersSent && !res.destroyed) send(res, 200, envelope(5000));
@@ -379,7 +472,11 @@ export function createMockUpdox(options = {}) {
     requests: () => structuredClone(requests),
     reset,
     close,
-    options: { ...auth, maxAttachmentBytes, sendPath, validatePath },
+    addMdn,
+    setWebhookUrl: (url) => {
+      webhookUrl = url || null;
+    },
+    options: { ...auth, maxAttachmentBytes, sendPath, validatePath, mdnPath, mdnDelayMs },
   };
 }
 
@@ -404,6 +501,8 @@ export async function startMockUpdox({ port = 0, host = '127.0.0.1', ...options 
     lookups: mock.lookups,
     requests: mock.requests,
     reset: mock.reset,
+    addMdn: mock.addMdn,
+    setWebhookUrl: mock.setWebhookUrl,
     close: () =>
       new Promise((resolve) => {
         mock.close();

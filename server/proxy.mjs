@@ -23,7 +23,8 @@ export { fingerprint, idempotencySecrets, idempotencyStoreKey, openAnswer, sealA
  * Starts a proxy on its own server (the runner, and tests). Options are createUpdoxProxy's,
  * over those read from `env` (default process.env). Without a baseUrl it also starts the
  * mock Updox and forwards to it with the mock's demo credentials.
- * Resolves {url, routeUrl, validateUrl, server, handler, mock?, close()}.
+ * Resolves {url, routeUrl, validateUrl, deliveryUrl, webhookUrl (null without webhookToken),
+ * server, handler, mock?, close()}.
  */
 export async function startProxy({ port = 0, host = '127.0.0.1', env = process.env, ...options } = {}) {
   let merged = { ...optionsFromEnv(env), ...options };
@@ -31,7 +32,7 @@ export async function startProxy({ port = 0, host = '127.0.0.1', env = process.e
   if (!merged.baseUrl) {
     const { DEMO_AUTH, startMockUpdox } = await import('./mock-updox.mjs');
     const auth = merged.auth ?? DEMO_AUTH;
-    mock = await startMockUpdox(auth);
+    mock = await startMockUpdox({ ...auth, env });
     merged = { ...merged, baseUrl: mock.baseUrl, auth };
   }
   let handler;
@@ -53,10 +54,14 @@ export async function startProxy({ port = 0, host = '127.0.0.1', env = process.e
     throw err;
   }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
+  // The mock's MDNs come back through the proxy's webhook, as Updox's would.
+  if (mock && handler.webhookPath && !env.UPDOX_MOCK_WEBHOOK_URL) mock.setWebhookUrl(url + handler.webhookPath);
   return {
     url,
     routeUrl: url + handler.paths.send,
     validateUrl: url + handler.paths.validate,
+    deliveryUrl: url + handler.paths.delivery,
+    webhookUrl: handler.webhookPath ? url + handler.webhookPath : null,
     server,
     handler,
     mock,
@@ -86,5 +91,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   console.log(`updox-direct proxy: ${proxy.routeUrl} -> ${proxy.handler.targets.send}`);
   console.log(`                    ${proxy.validateUrl} -> ${proxy.handler.targets.validate}`);
+  console.log(`                    ${proxy.deliveryUrl} -> MdnStatusList`);
+  // The webhook URL holds its token: a secret, so only whether it is on is printed.
+  console.log(`  inbound_mdn webhook: ${proxy.webhookUrl ? 'on (UPDOX_PROXY_WEBHOOK_TOKEN)' : 'off'}`);
   if (proxy.mock) console.log(`  mock Updox: ${proxy.mock.baseUrl} (UPDOX_BASE_URL is not set)`);
 }

@@ -141,6 +141,7 @@ rules! {
     SenderIdRequired                "patientId.required"                              INVALID;
     SenderIdTooLong                 "patientId.too_long"                              INVALID;
     SenderIdInvalidCharacters       "patientId.invalid_characters"                    INVALID;
+    MessageIdInvalid                "messageId.invalid"                               INVALID;
 }
 
 impl Rule {

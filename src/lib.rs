@@ -26,6 +26,7 @@ mod prelude {
 
 pub mod ascii;
 pub mod check;
+pub mod delivery;
 pub mod encode;
 pub mod input;
 pub mod issue;

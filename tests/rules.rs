@@ -6,6 +6,7 @@
 #![allow(clippy::panic)]
 
 use std::collections::BTreeSet;
+use updox_direct::delivery::{self, DeliveryState};
 use updox_direct::updox::error::Outcome;
 use updox_direct::Rule;
 
@@ -15,12 +16,15 @@ fn read(path: &str) -> String {
 }
 
 /// The ids of the code, in the order the wasm numbers them: validation rules, then
-/// outcome rules (unique, checked below).
+/// outcome rules (unique, checked below), then the delivery-status sentences (one per
+/// state, then the one of a failed status question).
 fn code_ids() -> Vec<&'static str> {
     Rule::ALL
         .iter()
         .map(|r| r.id())
         .chain(Outcome::ALL.iter().map(|o| o.id()))
+        .chain(DeliveryState::ALL.iter().map(|s| s.rule()))
+        .chain([delivery::UNCHECKED_RULE])
         .collect()
 }
 

@@ -172,5 +172,15 @@ export default {
   'updox.4650': 'No se pudo entregar el mensaje.',
   'updox.4651': 'No se pudo enviar el mensaje; puede que la dirección Direct del destinatario no sea válida.',
   'updox.4652': `El mensaje necesita el número de paciente o los datos del paciente. ${NOT_SENT}`,
-  'recipient.unchecked': 'No se pudo comprobar esta dirección en este momento. Aun así puede escribir y enviar su mensaje.',
+  'recipient.unchecked': 'No se pudo comprobar esta dirección en este momento. Aun así puede escribir y enviar su mensaje.',  // ---- Estado de entrega (nunca dice "leído": un MDN no significa eso). ----
+  'messageId.invalid': 'El mensaje que se consulta debe indicarse con su número, un número entero mayor que cero.',
+  'delivery.sent': 'Su mensaje se envió. Todavía no ha llegado la confirmación de que lo recibió su equipo de atención médica.',
+  'delivery.received': 'Su mensaje llegó al sistema de mensajes de su equipo de atención médica.',
+  'delivery.delivered': 'Su mensaje se entregó en la bandeja de entrada de su equipo de atención médica.',
+  'delivery.failed': 'No se pudo entregar su mensaje a su equipo de atención médica. Comuníquese con la clínica por otro medio.',
+  'delivery.unconfirmed':
+    'No hay confirmación de que su mensaje haya llegado a su equipo de atención médica. Comuníquese con la clínica en lugar de enviarlo de nuevo.',
+  'delivery.unchecked':
+    'No se pudo comprobar el estado de entrega en este momento. Esto no significa que su mensaje haya fallado; inténtelo de nuevo más tarde.',
+  // ---- fin del estado de entrega ----
 };

@@ -1,6 +1,8 @@
 // The proxy's options: defaults, checks, and the environment variables of the standalone
 // runner. A proxy that would forward unauthenticated senders refuses to start.
 
+import { deliveryOptionsFromEnv, resolveDeliveryConfig } from './delivery-config.mjs';
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
@@ -11,11 +13,14 @@ export const DEFAULT_VALIDATE_PATH = '/api/updox/DirectAddressValidate';
 export const DEFAULT_RATE_LIMITS = Object.freeze({
   send: Object.freeze({ points: 60, duration: 3600 }),
   validate: Object.freeze({ points: 600, duration: 3600 }),
+  // Polling one message's delivery status with backoff asks about 65 times an hour.
+  delivery: Object.freeze({ points: 1200, duration: 3600 }),
 });
 /** Demo mode keeps the limiter on, high enough that a demo is never throttled. */
 export const DEMO_RATE_LIMITS = Object.freeze({
   send: Object.freeze({ points: 100000, duration: 60 }),
   validate: Object.freeze({ points: 100000, duration: 60 }),
+  delivery: Object.freeze({ points: 100000, duration: 60 }),
 });
 
 export const DEFAULTS = Object.freeze({
@@ -105,7 +110,9 @@ export function resolveConfig(options = {}) {
   if (!path.startsWith('/') || !validatePath.startsWith('/') || path === validatePath) fail('path and validatePath must be two different paths');
   const allowedHosts = options.allowedHosts == null ? null : [...options.allowedHosts].map(String);
   const baseLimits = demo ? DEMO_RATE_LIMITS : DEFAULT_RATE_LIMITS;
+  const delivery = resolveDeliveryConfig(options, [path, validatePath], { positive, fail });
   return {
+    ...delivery,
     sendTarget,
     validateTarget,
     authJson: JSON.stringify(Object.fromEntries(AUTH_FIELDS.map((f) => [f, auth[f]]))),
@@ -123,6 +130,7 @@ export function resolveConfig(options = {}) {
     rateLimits: {
       send: limitsFrom('rateLimit.send', options.rateLimit?.send, baseLimits.send),
       validate: limitsFrom('rateLimit.validate', options.rateLimit?.validate, baseLimits.validate),
+      delivery: limitsFrom('rateLimit.delivery', options.rateLimit?.delivery, baseLimits.delivery),
     },
     redisUrl: options.redisUrl || null,
     store: options.store ?? null,
@@ -162,7 +170,8 @@ function rate(name, text) {
  * UPDOX_PROXY_JWT_ISSUER, UPDOX_PROXY_JWT_AUDIENCE, UPDOX_PROXY_DEMO, UPDOX_PROXY_ALLOWED_HOSTS,
  * UPDOX_PROXY_CORS_ORIGINS, UPDOX_PROXY_CORS_CREDENTIALS, UPDOX_PROXY_MAX_IN_FLIGHT_BYTES,
  * UPDOX_PROXY_RATE_LIMIT, UPDOX_PROXY_VALIDATE_RATE_LIMIT, UPDOX_PROXY_VALIDATE_CACHE_TTL_MS,
- * UPDOX_IDEMPOTENCY_TTL_MS, UPDOX_IDEMPOTENCY_REDIS_URL.
+ * UPDOX_IDEMPOTENCY_TTL_MS, UPDOX_IDEMPOTENCY_REDIS_URL, and the delivery ones
+ * (deliveryOptionsFromEnv in delivery-config.mjs).
  */
 export function optionsFromEnv(env = process.env) {
   const o = {};
@@ -195,5 +204,6 @@ export function optionsFromEnv(env = process.env) {
   if (set('UPDOX_PROXY_VALIDATE_CACHE_TTL_MS')) o.validateCacheTtlMs = Number(env.UPDOX_PROXY_VALIDATE_CACHE_TTL_MS);
   if (set('UPDOX_IDEMPOTENCY_TTL_MS')) o.idempotencyTtlMs = Number(env.UPDOX_IDEMPOTENCY_TTL_MS);
   if (set('UPDOX_IDEMPOTENCY_REDIS_URL')) o.redisUrl = env.UPDOX_IDEMPOTENCY_REDIS_URL;
+  Object.assign(o, deliveryOptionsFromEnv(env));
   return o;
 }

@@ -83,8 +83,8 @@ export interface UpdoxProxyOptions {
   corsOrigins?: string[];
   /** Send `Access-Control-Allow-Credentials: true` to allow-listed origins (cookie sessions). Default true. */
   corsCredentials?: boolean;
-  /** Per-patient limits. Default send 60/3600 s, validate 600/3600 s; demo mode 100000/60 s. */
-  rateLimit?: { send?: RateLimit; validate?: RateLimit };
+  /** Per-patient limits. Default send 60/3600 s, validate 600/3600 s, delivery 1200/3600 s; demo mode 100000/60 s. */
+  rateLimit?: { send?: RateLimit; validate?: RateLimit; delivery?: RateLimit };
   /** Redis URL: idempotency keys and rate limits shared by every instance (needs the `redis` package). */
   redisUrl?: string;
   /** A custom idempotency store (instead of memory or Redis). */
@@ -107,6 +107,23 @@ export interface UpdoxProxyOptions {
   maxUpstreamBytes?: number;
   /** How long a DirectAddressValidate answer is cached per scope and recipient, ms. Default 600000. */
   validateCacheTtlMs?: number;
+  // Delivery status (docs/delivery-status.md).
+  /** The delivery-status route. Default `/api/updox/MdnStatusList`. */
+  deliveryPath?: string;
+  /** How long the proxy remembers which patient sent a message (and its MDNs), ms. Default 7 days. */
+  deliveryRetentionMs?: number;
+  /** Without any MDN after this long, a message is `unconfirmed` rather than `sent`, ms. Default 3600000 (one hour). */
+  deliveryUnconfirmedAfterMs?: number;
+  /** How long Updox's MdnStatusList answer is reused per message, ms. Default 30000. */
+  deliveryCacheTtlMs?: number;
+  /** Turns on Updox's inbound_mdn webhook at `webhookPath` + this token: at least 128 random bits in base64url or hex (shorter is refused). The token is the only guard: Updox documents no signature. */
+  webhookToken?: string;
+  /** Where the webhook is served, ending in `/`. Default `/api/updox/webhooks/inbound_mdn/`. */
+  webhookPath?: string;
+  /** Only these addresses or CIDR ranges may call the webhook (others get 404). Default: any. Through a fetch handler the address is `context.remoteAddress`. */
+  webhookAllowedIps?: string[];
+  /** The clock, ms since the epoch (tests). Default Date.now. */
+  now?: () => number;
   /** Where log lines go (one per request, without PHI). Default console.log. */
   log?: (line: string) => void;
   /** No log lines at all. */
@@ -136,13 +153,38 @@ export interface UpdoxProxy {
   readonly node: NodeHandler;
   /** Resolves when the stores are open; rejects with the reason (e.g. redis not installed). */
   readonly ready: Promise<void>;
-  readonly paths: { readonly send: string; readonly validate: string };
+  readonly paths: { readonly send: string; readonly validate: string; readonly delivery: string };
+  /** The path to register as Updox's inbound_mdn webhook (holds the token: keep it secret); null without webhookToken. */
+  readonly webhookPath: string | null;
   readonly targets: { readonly send: string; readonly validate: string };
   readonly demo: boolean;
   /** The idempotency store in use. */
   store(): Promise<IdempotencyStore>;
   /** Closes the stores and the Redis connection the proxy opened. */
   close(): Promise<void>;
+}
+
+/** A message's state for a patient (docs/delivery-status.md). */
+export type DeliveryState = 'sent' | 'received' | 'delivered' | 'failed' | 'unconfirmed';
+
+/** One MDN Updox reported for a message. */
+export interface DeliveryEvent {
+  status: 'received' | 'processed' | 'dispatched' | 'failed' | 'deleted' | 'denied';
+  /** ISO 8601. */
+  at: string;
+}
+
+/** The answer of the delivery-status route. */
+export interface DeliveryStatusAnswer {
+  messageId: number;
+  state: DeliveryState;
+  /** True for delivered and failed. */
+  final: boolean;
+  events: DeliveryEvent[];
+  /** ISO 8601: when the proxy saw Updox accept the message. */
+  sentAt: string;
+  /** ISO 8601: when the state last changed. */
+  updatedAt: string;
 }
 
 /** Creates the proxy; throws, with a sentence saying why, when it would be unsafe (no authentication and no demo: true, no credentials, …). */

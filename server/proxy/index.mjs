@@ -3,6 +3,8 @@
 //
 //   POST <path>          (default /api/updox/PatientDirectMessageSend)  a patient's message
 //   POST <validatePath>  (default /api/updox/DirectAddressValidate)     {"recipient": address}
+//   POST <deliveryPath>  (default /api/updox/MdnStatusList)             {"messageId": n}
+//   POST <webhookPath><token> (when webhookToken is set)               Updox's inbound_mdn
 //
 // For each request, in order: Host allow-list (421), origin / CORS (403; OPTIONS answered),
 // method (405), media type (415), patient authentication (401), rate limit (429), then the
@@ -17,6 +19,7 @@ import { ERRORS, errorAnswer } from './errors.mjs';
 import { hostAllowed, isSameOrigin } from './hosts.mjs';
 import { fingerprint, idempotencySecrets, openAnswer, sealAnswer } from './idempotency.mjs';
 import { createMemoryIdempotencyStore } from './idempotency-memory.mjs';
+import { acceptedMessageId, createDelivery, deliveryLogPath, deliveryRouteOf } from './delivery.mjs';
 import { BodyShapeError, readSendBody, senderIs, withServerAuth } from './message.mjs';
 import { createRateLimiter } from './rate-limit.mjs';
 import { postToUpdox } from './upstream.mjs';
@@ -71,12 +74,14 @@ function openState(config) {
       .then((r) => createRateLimiter(config.rateLimits[route], route, r));
     return async (key) => (await made)(key);
   };
+  const budget = new InFlightBudget(config.maxInFlightBytes);
   return {
     redis,
     store,
     ready: Promise.all([store, redis]).then(() => undefined),
-    limits: { send: limiter('send'), validate: limiter('validate') },
-    budget: new InFlightBudget(config.maxInFlightBytes),
+    limits: { send: limiter('send'), validate: limiter('validate'), delivery: limiter('delivery') },
+    budget,
+    delivery: createDelivery(config, { redis, budget }),
     cache: new AnswerCache({ ttlMs: config.validateCacheTtlMs, maxEntries: config.validateCacheMaxEntries }),
     pending: new Map(), // validate lookups in progress, by cache key
     authenticate: createAuthenticator(config),
@@ -151,6 +156,13 @@ async function callUpdox(config, target, segments, idempotencyKey) {
   }
 }
 
+/** Forwards a send; a message Updox accepted is recorded for its delivery status. */
+async function forwardSend(config, state, segments, key, scope) {
+  const result = await callUpdox(config, config.sendTarget, segments, key);
+  await state.delivery.recordAccepted(acceptedMessageId(result.answer), scope);
+  return result;
+}
+
 /**
  * Sends a keyed request at most once: the first request for (scope, key) goes to Updox,
  * repeats get its answer. A repeat that finds the key in flight waits up to
@@ -193,7 +205,7 @@ async function sendOnce(config, state, { key, scope, raw, segments }) {
       return errorAnswer('request_in_progress');
     }
     // claimed: this request is the one that goes to Updox.
-    const { answer, remember } = await callUpdox(config, config.sendTarget, segments, key);
+    const { answer, remember } = await forwardSend(config, state, segments, key, scope);
     try {
       if (!remember) await store.release(secrets.storeKey, claim.token);
       else {
@@ -230,7 +242,7 @@ async function sendRoute(config, state, ex, principal) {
     }
     if (principal.patientId !== null && !senderIs(body, principal.patientId)) return errorAnswer('sender_mismatch');
     const segments = withServerAuth(raw, body, config.authJson); // browser-sent auth is never forwarded
-    if (key === null) return (await callUpdox(config, config.sendTarget, segments)).answer;
+    if (key === null) return (await forwardSend(config, state, segments, undefined, principal.scope)).answer;
     return await sendOnce(config, state, { key, scope: principal.scope, raw, segments });
   } finally {
     state.budget.give(lease.bytes);
@@ -269,7 +281,7 @@ async function validateRoute(config, state, ex, principal) {
 
 /** Which route a path is, or null. */
 const routeOf = (config, pathname) =>
-  pathname === config.path ? 'send' : pathname === config.validatePath ? 'validate' : null;
+  pathname === config.path ? 'send' : pathname === config.validatePath ? 'validate' : deliveryRouteOf(config, pathname);
 
 /**
  * Runs one exchange `ex` ({method, pathname, route, headers, urlHost, request, context,
@@ -281,12 +293,16 @@ async function run(config, state, ex) {
   const started = process.hrtime.bigint();
   let answer;
   try {
-    const admitted = await admit(config, state, ex, ex.route, out);
+    const admitted = ex.route === 'webhook' ? {} : await admit(config, state, ex, ex.route, out);
     answer =
       admitted.answer ??
       (ex.route === 'send'
         ? await sendRoute(config, state, ex, admitted.principal)
-        : await validateRoute(config, state, ex, admitted.principal));
+        : ex.route === 'validate'
+          ? await validateRoute(config, state, ex, admitted.principal)
+          : ex.route === 'delivery'
+            ? await state.delivery.statusRoute(ex, admitted.principal)
+            : await state.delivery.webhookRoute(ex));
   } catch (err) {
     if (err?.code === 'ECONNRESET' || err?.name === 'AbortError') answer = null;
     else {
@@ -296,7 +312,7 @@ async function run(config, state, ex) {
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const method = /^[A-Z]{1,10}$/.test(ex.method) ? ex.method : 'OTHER';
-  const path = ex.route === 'send' ? config.path : config.validatePath;
+  const path = ex.route === 'send' ? config.path : ex.route === 'validate' ? config.validatePath : deliveryLogPath(config, ex.route);
   const flags = `${answer?.replayed ? ' replayed' : ''}${answer?.cached ? ' cached' : ''}`;
   config.log(
     `${new Date().toISOString()} proxy ${method} ${path} ${answer ? answer.status : 'aborted'} in=${ex.note.bytesIn}B ` +
@@ -344,6 +360,7 @@ async function fetchHandler(config, state, request, context) {
   const source = webBodySource(request);
   const answer = await run(config, state, {
     method: request.method,
+    pathname: url.pathname,
     route,
     headers: request.headers,
     urlHost: url.host,
@@ -475,6 +492,7 @@ function nodeHandler(config, state, req, res, next) {
   const socket = req.socket;
   run(config, state, {
     method: req.method,
+    pathname,
     route,
     headers: request.headers,
     urlHost: null,
@@ -517,11 +535,14 @@ export function createUpdoxProxy(options = {}) {
   handler.node = (req, res, next) => nodeHandler(config, state, req, res, next);
   handler.ready = state.ready;
   handler.ready.catch(() => {});
-  handler.paths = Object.freeze({ send: config.path, validate: config.validatePath });
+  handler.paths = Object.freeze({ send: config.path, validate: config.validatePath, delivery: config.deliveryPath });
+  // The path to register as Updox's inbound_mdn webhook (it holds the token: a secret), or null.
+  handler.webhookPath = config.webhookToken ? config.webhookPath + config.webhookToken : null;
   handler.targets = Object.freeze({ send: config.sendTarget.href, validate: config.validateTarget.href });
   handler.demo = config.demo;
   handler.store = () => state.store.then((s) => s.store);
   handler.close = async () => {
+    await state.delivery.close();
     const opened = await state.store.catch(() => null);
     if (opened?.owned) await opened.store.close();
     const redis = await state.redis?.catch(() => null);

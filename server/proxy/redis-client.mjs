@@ -40,3 +40,19 @@ export async function openRedis(url) {
     },
   };
 }
+
+/**
+ * Runs `fn(client)` on a connection from openRedis (or a promise of one) once it is ready,
+ * rejecting after `timeoutMs` so that a Redis that went away cannot hold a request.
+ */
+export function redisCommand(redis, fn, timeoutMs) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('redis command timed out')), timeoutMs);
+  });
+  const command = Promise.resolve(redis).then(async (c) => {
+    await c.ready;
+    return fn(c.client);
+  });
+  return Promise.race([command, deadline]).finally(() => clearTimeout(timer));
+}

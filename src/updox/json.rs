@@ -56,12 +56,33 @@ pub enum Value {
 /// checked and dropped. Nesting is walked without recursion, so no input can exhaust the
 /// stack, and the work stays linear in the length of the text.
 pub fn read_object<const N: usize>(text: &str, keys: [&str; N]) -> Option<[Option<Value>; N]> {
+    let members = read_object_text(text, keys)?;
+    let mut found: [Option<Value>; N] = core::array::from_fn(|_| None);
+    for (slot, member) in found.iter_mut().zip(members) {
+        if let Some(member) = member {
+            let mut r = Reader {
+                bytes: member.as_bytes(),
+                text: member,
+                pos: 0,
+            };
+            *slot = Some(r.value()?);
+        }
+    }
+    Some(found)
+}
+
+/// Like [`read_object`], but each member found is its JSON text as written (an object or an
+/// array included), for reading nested values with these same functions.
+pub fn read_object_text<'a, const N: usize>(
+    text: &'a str,
+    keys: [&str; N],
+) -> Option<[Option<&'a str>; N]> {
     let mut r = Reader {
         bytes: text.as_bytes(),
         text,
         pos: 0,
     };
-    let mut found: [Option<Value>; N] = core::array::from_fn(|_| None);
+    let mut found: [Option<&'a str>; N] = [None; N];
     r.space();
     r.eat(b'{').then_some(())?;
     r.space();
@@ -72,13 +93,14 @@ pub fn read_object<const N: usize>(text: &str, keys: [&str; N]) -> Option<[Optio
             r.space();
             r.eat(b':').then_some(())?;
             r.space();
-            let value = r.value()?;
+            let start = r.pos;
+            r.value()?;
             if let Some(slot) = keys
                 .iter()
                 .position(|k| *k == key)
                 .and_then(|i| found.get_mut(i))
             {
-                *slot = Some(value);
+                *slot = Some(text.get(start..r.pos)?);
             }
             r.space();
             if r.eat(b'}') {
@@ -89,6 +111,34 @@ pub fn read_object<const N: usize>(text: &str, keys: [&str; N]) -> Option<[Optio
     }
     r.space();
     (r.pos == r.bytes.len()).then_some(found)
+}
+
+/// The JSON text of each element of `text` when it is exactly one JSON array, else `None`.
+pub fn read_array_text(text: &str) -> Option<Vec<&str>> {
+    let mut r = Reader {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+    };
+    let mut items = Vec::new();
+    r.space();
+    r.eat(b'[').then_some(())?;
+    r.space();
+    if !r.eat(b']') {
+        loop {
+            r.space();
+            let start = r.pos;
+            r.value()?;
+            items.push(text.get(start..r.pos)?);
+            r.space();
+            if r.eat(b']') {
+                break;
+            }
+            r.eat(b',').then_some(())?;
+        }
+    }
+    r.space();
+    (r.pos == r.bytes.len()).then_some(items)
 }
 
 struct Reader<'a> {
@@ -358,6 +408,25 @@ pub fn whole_number(literal: &str) -> Option<i64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn members_and_elements_as_written() {
+        let text = r#" {"a": [1, {"b": "x"}], "c": "d", "a2": {"e": []}} "#;
+        let [a, c, a2, z] = read_object_text(text, ["a", "c", "a2", "z"]).unwrap_or_default();
+        assert_eq!(a, Some(r#"[1, {"b": "x"}]"#));
+        assert_eq!(c, Some(r#""d""#));
+        assert_eq!(a2, Some(r#"{"e": []}"#));
+        assert_eq!(z, None);
+        assert_eq!(
+            read_array_text(a.unwrap_or_default()),
+            Some(vec!["1", r#"{"b": "x"}"#])
+        );
+        assert_eq!(read_array_text(" [ ] "), Some(vec![]));
+        for bad in ["[1,]", "[1 2]", "[", "{}", "[1] x", ""] {
+            assert_eq!(read_array_text(bad), None, "{bad}");
+        }
+        assert_eq!(read_object_text(r#"{"a":1,}"#, ["a"]), None);
+    }
     use serde_json::Value as Json;
 
     const KEYS: [&str; 5] = ["a", "b", "c", "", "é"];

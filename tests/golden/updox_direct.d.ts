@@ -95,7 +95,8 @@ export type ValidationRule =
   | "patientId.not_text"
   | "patientId.required"
   | "patientId.too_long"
-  | "patientId.invalid_characters";
+  | "patientId.invalid_characters"
+  | "messageId.invalid";
 
 /** Why a call failed, when it was not one validation issue (whose rule is then used). */
 export type OutcomeRule =
