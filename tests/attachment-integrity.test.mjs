@@ -242,12 +242,16 @@ for (const engineName of selectedEngines()) describe(engineName, () => {
       const encoded = await window.settle(window.updox.encodeAttachment(stuck().content, { fileName: 'stuck.pdf', timeoutMs: 400 }));
       return { timed, cancelled, encoded };
     }, validMessage());
+    // The reads never settle, so a call that settles at all was ended by its timeout or its
+    // signal, and the rule says which; the times show it did not give up before its timeout
+    // and that the abort did not wait for the timeout. (How late a timer fires on a loaded
+    // machine is not something the module controls, so there is no tighter upper bound.)
     assert.deepEqual([out.timed.error.kind, out.timed.error.rule, out.timed.error.issues[0].field], ['validation', UNREADABLE, 'attachments[0]']);
-    assert.ok(out.timed.ms >= 550 && out.timed.ms < 600 + 1500, `settled after ${Math.round(out.timed.ms)} ms (timeoutMs 600)`);
+    assert.ok(out.timed.ms >= 550, `settled after ${Math.round(out.timed.ms)} ms, before its timeoutMs of 600`);
     assert.deepEqual([out.cancelled.error.kind, out.cancelled.error.rule, out.cancelled.error.delivery], ['aborted', 'aborted', 'not-sent']);
-    assert.ok(out.cancelled.ms < 1500, `cancelled after ${Math.round(out.cancelled.ms)} ms`);
+    assert.ok(out.cancelled.ms < 30_000, `cancelled after ${Math.round(out.cancelled.ms)} ms: it waited for the 60 s timeout`);
     assert.deepEqual([out.encoded.error.kind, out.encoded.error.rule], ['validation', UNREADABLE]);
-    assert.ok(out.encoded.ms < 400 + 1500);
+    assert.ok(out.encoded.ms >= 350, `encodeAttachment gave up after ${Math.round(out.encoded.ms)} ms, before its timeoutMs of 400`);
     assert.equal(front.posts, postsBefore, 'no request reached the proxy');
     await assertStillSends();
   });
