@@ -11,10 +11,10 @@
 //     export (bundlers and CDN users reference it), `files` limited to what a user needs,
 //     `sideEffects: false` (importing the package only defines functions and module-local
 //     state; tests/package.test.mjs checks that importing it touches no global).
-//  3. Copies the user README (docs/package-README.md with its `<!-- include: … -->` lines
-//     expanded), CHANGELOG.md and the licence files into pkg/.
+//  3. Copies the package's README (docs/package-README.md, as it is), CHANGELOG.md and the
+//     licence files into pkg/.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
 
@@ -152,97 +152,9 @@ writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
 // ---- 3. README, CHANGELOG, licences --------------------------------------------------------
 
-/**
- * The `## Heading` section of a Markdown file (heading included, up to the next heading of
- * the same or a higher level), or null. Fenced code blocks are not mistaken for headings.
- */
-function markdownSection(text, heading) {
-  const lines = text.split('\n');
-  let start = -1;
-  let level = 0;
-  let fenced = false;
-  for (let i = 0; i < lines.length; i++) {
-    if (/^(```|~~~)/.test(lines[i])) fenced = !fenced;
-    if (fenced) continue;
-    const m = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(lines[i]);
-    if (!m) continue;
-    if (start < 0 && m[2] === heading) {
-      start = i;
-      level = m[1].length;
-    } else if (start >= 0 && m[1].length <= level) {
-      return lines.slice(start, i).join('\n').trimEnd();
-    }
-  }
-  return start < 0 ? null : lines.slice(start).join('\n').trimEnd();
-}
-
-/**
- * Expands include lines: `<!-- include: SOURCE -->`, where SOURCE is `PATH` (a whole file,
- * minus a leading comment block) or `PATH#Heading` (that section), PATH relative to the
- * repo root. Alternatives separated by ` || ` are tried in order (e.g. the README's section
- * once it has one, else the file under docs/). If none resolves, the line is dropped with a
- * warning (the README may not have that section yet).
- */
-function expandIncludes(text) {
-  const included = new Map(); // file name → the anchor of what the README includes of it
-  const warned = new Set();
-  const warn = (message) => {
-    if (!warned.has(message)) console.warn(`finish-pkg: warning: ${message}`);
-    warned.add(message);
-  };
-  const resolve = (source) => {
-    const [, path, heading] = /^([^#]+?)(?:#(.+))?$/.exec(source.trim());
-    const file = join(ROOT, path);
-    if (!existsSync(file)) return null;
-    const content = readFileSync(file, 'utf8');
-    if (heading) {
-      const section = markdownSection(content, heading);
-      if (section !== null) included.set(basename(path), `#${slug(heading)}`);
-      return section;
-    }
-    // A whole document: its headings one level down, under the README's title.
-    const body = content.replace(/^<!--[\s\S]*?-->\s*/, '').trimEnd();
-    const title = /^#\s+(.+)$/m.exec(body)?.[1];
-    if (title) included.set(basename(path), `#${slug(title)}`);
-    return title ? demote(body) : body;
-  };
-  const expanded = text.replace(/^<!-- include: (.+?) -->$/gm, (_, sources) => {
-    for (const source of sources.split(' || ')) {
-      const found = resolve(source);
-      if (found !== null) return found;
-    }
-    warn(`nothing found for "${sources}"; left out of pkg/README.md`);
-    return '';
-  });
-  // Links to an included document or section (`rules.md`, `docs/rules.md#outcome-rules`)
-  // stay inside the published README, which is all a reader of the package has: to the
-  // anchor they name, else to the included title.
-  return expanded.replace(/\]\((?:[\w.-]+\/)*([\w.-]+\.md)(#[\w-]+)?\)/g, (link, name, anchor) =>
-    included.has(name) ? `](${anchor ?? included.get(name)})` : link,
-  );
-}
-
-/** GitHub's anchor for a heading. */
-function slug(heading) {
-  return heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
-}
-
-/** Markdown with every heading one level lower (outside fenced code). */
-function demote(text) {
-  let fenced = false;
-  return text
-    .split('\n')
-    .map((line) => {
-      if (/^(```|~~~)/.test(line)) fenced = !fenced;
-      return !fenced && /^#{1,5}\s/.test(line) ? `#${line}` : line;
-    })
-    .join('\n');
-}
-
 const readmeSource = join(ROOT, 'docs', 'package-README.md');
 if (!existsSync(readmeSource)) fail('docs/package-README.md is missing');
-const readme = expandIncludes(readFileSync(readmeSource, 'utf8').replace(/^<!--[\s\S]*?-->\s*/, ''));
-writeFileSync(join(PKG, 'README.md'), `${readme.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`);
+copyFileSync(readmeSource, join(PKG, 'README.md'));
 
 for (const file of ['CHANGELOG.md', ...LICENSES]) {
   if (!existsSync(join(ROOT, file))) fail(`${file} is missing at the repository root`);

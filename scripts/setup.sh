@@ -99,40 +99,47 @@ setup_clippy() {
   fi
 }
 
-# 2. wasm-pack and wasm-bindgen-cli (exactly the Cargo.lock version). Built with rustup's
-# default toolchain: they are native tools, not part of the wasm build.
-setup_wasm_tools() {
+# 2. wasm-pack, wasm-bindgen-cli (exactly the Cargo.lock version) and geckodriver (not
+# packaged by Debian; for `wasm-pack test --firefox`, pinned). No registry package ships
+# them for Linux (the npm `wasm-pack` and `geckodriver` packages download from GitHub at
+# install time), so they are built from crates.io, which is most of a first run. What is
+# missing is built in one go, with rustup's default toolchain (they are native tools), into
+# one target folder kept in the cache: dependencies they share (clap, serde, tokio, ...)
+# compile once, and a later version bump rebuilds only what changed.
+setup_cargo_tools() {
+  local locked=() unlocked=() want have
   if command -v wasm-pack >/dev/null; then
     say "skip wasm-pack: $(wasm-pack --version)"
   else
-    say "cargo install wasm-pack (takes minutes, once)"
-    env -u RUSTUP_TOOLCHAIN cargo install wasm-pack
+    locked+=(wasm-pack)
   fi
-  local want have=""
-  want=$(updox_wasm_bindgen_version)
-  [ -n "$want" ] || fail "no wasm-bindgen in Cargo.lock"
-  if command -v wasm-bindgen >/dev/null; then
-    have=$(wasm-bindgen --version | awk '{print $2}')
-  fi
-  if [ "$have" = "$want" ]; then
-    say "skip wasm-bindgen-cli: $have"
-  else
-    say "cargo install wasm-bindgen-cli $want (takes minutes, once)"
-    # No --locked: its lock file names a crate version the registry lacks.
-    env -u RUSTUP_TOOLCHAIN cargo install wasm-bindgen-cli --version "$want" --force
-  fi
-}
-
-# geckodriver (not packaged by Debian) for `wasm-pack test --firefox`, pinned.
-setup_geckodriver() {
-  local have=""
+  have=""
   [ -x "$UPDOX_GECKODRIVER" ] && have=$("$UPDOX_GECKODRIVER" --version | awk 'NR == 1 {print $2}')
   if [ "$have" = "$UPDOX_GECKODRIVER_VERSION" ]; then
     say "skip geckodriver: $have"
   else
-    say "cargo install geckodriver $UPDOX_GECKODRIVER_VERSION (takes minutes, once)"
-    env -u RUSTUP_TOOLCHAIN cargo install geckodriver --version "$UPDOX_GECKODRIVER_VERSION" --locked --force
+    locked+=("geckodriver@$UPDOX_GECKODRIVER_VERSION")
   fi
+  want=$(updox_wasm_bindgen_version)
+  [ -n "$want" ] || fail "no wasm-bindgen in Cargo.lock"
+  have=""
+  command -v wasm-bindgen >/dev/null && have=$(wasm-bindgen --version | awk '{print $2}')
+  if [ "$have" = "$want" ]; then
+    say "skip wasm-bindgen-cli: $have"
+  else
+    # No --locked: its lock file names a crate version the registry lacks.
+    unlocked+=("wasm-bindgen-cli@$want")
+  fi
+  [ $((${#locked[@]} + ${#unlocked[@]})) -gt 0 ] || return 0
+  local target="$CACHE_DIR/cargo-tools-target" started=$SECONDS
+  say "cargo install ${locked[*]} ${unlocked[*]} (several minutes, once; sharing $target)"
+  if [ ${#locked[@]} -gt 0 ]; then
+    env -u RUSTUP_TOOLCHAIN CARGO_TARGET_DIR="$target" cargo install --locked --force "${locked[@]}"
+  fi
+  if [ ${#unlocked[@]} -gt 0 ]; then
+    env -u RUSTUP_TOOLCHAIN CARGO_TARGET_DIR="$target" cargo install --force "${unlocked[@]}"
+  fi
+  say "installed ${locked[*]} ${unlocked[*]} in $((SECONDS - started)) s"
 }
 
 # 3. npm packages (binaryen for wasm-opt, puppeteer-core, selenium-webdriver, ...), only
@@ -185,8 +192,7 @@ setup_system_packages() {
 
 setup_wasm_toolchain
 setup_clippy
-setup_wasm_tools
-setup_geckodriver
+setup_cargo_tools
 setup_npm
 setup_node_lts
 setup_system_packages

@@ -160,10 +160,10 @@ mod tests {
             .all(|w| matches!(w, [a, b] if a.code < b.code)));
     }
 
-    /// The README's error table lists every code with its category and retry rule.
+    /// The error table of docs/errors.md lists every code with its category and retry rule.
     #[test]
     fn readme_table_matches() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../docs/errors.md");
         for c in CODES {
             let retry = if c.retryable { "yes" } else { "no" };
             let row = format!(
@@ -173,7 +173,7 @@ mod tests {
                 c.meaning,
                 retry
             );
-            assert!(readme.contains(&row), "README lacks: {row}");
+            assert!(readme.contains(&row), "docs/errors.md lacks: {row}");
         }
     }
 
