@@ -29,6 +29,7 @@ pub mod check;
 pub mod encode;
 pub mod input;
 pub mod issue;
+pub mod photo;
 pub mod updox;
 
 #[cfg(target_arch = "wasm32")]
