@@ -389,3 +389,131 @@ fn benchmark_metadata_removal() {
         total.as_secs_f64() * 1e3 / runs as f64
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn clean_jpeg() -> Vec<u8> {
+        let mut out = Vec::new();
+        let pixels: Vec<u8> = (0..24 * 16 * 3).map(|i| (i * 13 % 256) as u8).collect();
+        jpeg_encoder::Encoder::new(&mut out, 75)
+            .encode(&pixels, 24, 16, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        out
+    }
+
+    /// A metadata segment: APP1 (EXIF that is no TIFF, XMP or other), APP13 or COM.
+    fn metadata_segment() -> impl Strategy<Value = Vec<u8>> {
+        let prefix = prop_oneof![
+            Just((0xE1u8, b"Exif\0\0XX".to_vec())),
+            Just((0xE1u8, XMP_SIGNATURE.to_vec())),
+            Just((0xE1u8, b"FLIR\0".to_vec())),
+            Just((0xEDu8, b"Photoshop 3.0\0".to_vec())),
+            Just((0xFEu8, Vec::new())),
+            Just((0xE2u8, b"MPF\0".to_vec())),
+        ];
+        (prefix, proptest::collection::vec(any::<u8>(), 0..300)).prop_map(
+            |((marker, mut body), rest)| {
+                body.extend(rest);
+                let mut s = vec![0xFF, marker];
+                s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+                s.extend(body);
+                s
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_give_a_plan_within_them(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let plan = strip_metadata(&bytes);
+            if !bytes.is_empty() {
+                assert_well_formed(&plan, &bytes);
+            }
+            if plan.removed.is_none() {
+                prop_assert!(plan.is_unchanged());
+            }
+            let facts = inspect(&bytes);
+            prop_assert!(!facts.has_location || facts.metadata.contains(&"gps"));
+        }
+
+        #[test]
+        fn a_jpeg_with_bytes_broken_never_panics(at in 0usize..2000, byte in any::<u8>(), cut in 0usize..2000) {
+            let mut bytes = fixture("quadrants.jpg");
+            let n = bytes.len();
+            bytes[at % n] = byte;
+            bytes.truncate(n - cut % n);
+            let plan = strip_metadata(&bytes);
+            if plan.removed.is_some() && !plan.is_unchanged() {
+                let out = plan.to_vec(&bytes);
+                prop_assert_eq!(strip_metadata(&out).to_vec(&out), out);
+            }
+            let _ = inspect(&bytes);
+        }
+
+        #[test]
+        fn metadata_segments_anywhere_before_the_frame_go_and_nothing_else(
+            segments in proptest::collection::vec((metadata_segment(), 0usize..8), 1..6)
+        ) {
+            let clean = clean_jpeg();
+            // Segment boundaries before SOS in the clean JPEG: after SOI and after each
+            // segment up to the first SOS.
+            let mut bounds = vec![2];
+            let mut pos = 2;
+            while clean[pos + 1] != 0xDA {
+                pos += 2 + u16::from_be_bytes([clean[pos + 2], clean[pos + 3]]) as usize;
+                bounds.push(pos);
+            }
+            let mut dirty = Vec::new();
+            let mut at = 0;
+            let mut inserts: Vec<(usize, Vec<u8>)> =
+                segments.into_iter().map(|(s, i)| (bounds[i % bounds.len()], s)).collect();
+            inserts.sort_by_key(|(b, _)| *b);
+            for (bound, segment) in inserts {
+                dirty.extend_from_slice(&clean[at..bound]);
+                dirty.extend(segment);
+                at = bound;
+            }
+            dirty.extend_from_slice(&clean[at..]);
+            let plan = strip_metadata(&dirty);
+            prop_assert!(plan.removed.as_ref().is_some_and(|r| !r.is_empty()));
+            prop_assert_eq!(plan.to_vec(&dirty), clean);
+        }
+
+        #[test]
+        fn png_text_chunks_anywhere_go_and_the_rest_stays(
+            texts in proptest::collection::vec((0usize..4, proptest::collection::vec(any::<u8>(), 0..100)), 1..5)
+        ) {
+            let original = fixture("quadrants.png");
+            let clean = strip_metadata(&original).to_vec(&original);
+            // Chunk boundaries of the clean PNG, IEND excluded.
+            let mut bounds = vec![8];
+            let mut pos = 8;
+            while &clean[pos + 4..pos + 8] != b"IEND" {
+                pos += 12 + u32::from_be_bytes(clean[pos..pos + 4].try_into().unwrap()) as usize;
+                bounds.push(pos);
+            }
+            bounds.retain(|b| *b > 8 + 25); // after IHDR
+            let mut inserts: Vec<(usize, Vec<u8>)> = texts
+                .into_iter()
+                .enumerate()
+                .map(|(i, (kind, data))| {
+                    let kind: &[u8; 4] = [b"tEXt", b"zTXt", b"iTXt", b"tIME"][kind];
+                    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+                    chunk.extend_from_slice(kind);
+                    chunk.extend(&data);
+                    chunk.extend_from_slice(&[0, 0, 0, 0]); // CRCs are not checked, nor kept
+                    (bounds[i % bounds.len()], chunk)
+                })
+                .collect();
+            // From the last position back, so the earlier positions still hold.
+            inserts.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+            let mut dirty = clean.clone();
+            for (at, chunk) in inserts {
+                dirty.splice(at..at, chunk);
+            }
+            prop_assert_eq!(strip_metadata(&dirty).to_vec(&dirty), clean);
+        }
+    }
+}
