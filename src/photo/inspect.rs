@@ -1,7 +1,7 @@
 //! What a page can tell a patient about a file before it is sent: its real type, its pixel
 //! size, whether it records where it was taken, and whether a clinic is likely to open it.
 
-use super::bytes::{contains, u16_be, u16_le, u32_be, u32_le, u64_be};
+use super::bytes::{contains, find, u16_be, u16_le, u32_be, u32_le, u64_be};
 use super::kind::{sniff, Kind};
 use super::plan::{Block, Found};
 use super::{jpeg, png, tiff};
@@ -248,7 +248,7 @@ fn heif(b: &[u8]) -> Facts {
     // An EXIF item holds a TIFF structure, "Exif\0\0" first or not; its IFD0 comes right
     // after the header (offset 8) in what every writer makes. Both byte orders are tried.
     for header in [&b"MM\0*\0\0\0\x08"[..], &b"II*\0\x08\0\0\0"[..]] {
-        if let Some(at) = memchr::memmem::find(b, header) {
+        if let Some(at) = find(b, header) {
             if let Some(t) = b.get(at..) {
                 note_exif(&mut f.found, t);
                 break;
