@@ -3,10 +3,9 @@
 //! byte), so that metadata between the scans of a progressive JPEG is found too.
 
 use super::bytes::{contains, u16_be};
-use super::plan::{keep_all_but, Block, Found, Stripped};
+use super::plan::{Block, Stripped, Walk};
 use super::tiff;
 use crate::prelude::*;
-use core::ops::Range;
 
 const EXIF: &[u8] = b"Exif\0\0";
 const XMP: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
@@ -19,23 +18,6 @@ const APP1: u8 = 0xE1;
 const APP2: u8 = 0xE2;
 const APP13: u8 = 0xED;
 const COM: u8 = 0xFE;
-
-/// What the walk learnt, as far as it got.
-#[derive(Debug, Default)]
-pub(crate) struct Walk {
-    /// The metadata segments (and trailer) to remove, in file order.
-    pub drops: Vec<Range<usize>>,
-    pub found: Found,
-    /// The orientation of the first EXIF block before the image data.
-    pub orientation: Option<u16>,
-    /// Where that EXIF block began.
-    pub exif_at: Option<usize>,
-    /// Stored pixel size (the first frame header).
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    /// The walk reached EOI through well-formed segments.
-    pub complete: bool,
-}
 
 /// Frame headers (SOF0–SOF15 but DHT, JPG and DAC), which hold the pixel size.
 fn is_frame_header(marker: u8) -> bool {
@@ -173,20 +155,5 @@ fn orientation_segment(orientation: u16) -> Vec<u8> {
 }
 
 pub(crate) fn strip(b: &[u8]) -> Stripped {
-    let w = walk(b);
-    if !w.complete {
-        return Stripped::unchanged(b.len(), None);
-    }
-    let removed = Some(w.found.names());
-    if w.drops.is_empty() {
-        return Stripped::unchanged(b.len(), removed);
-    }
-    let insert = match (w.exif_at, w.orientation) {
-        (Some(at), Some(o)) if o != 1 => Some((at, orientation_segment(o))),
-        _ => None,
-    };
-    Stripped {
-        pieces: keep_all_but(b.len(), &w.drops, insert),
-        removed,
-    }
+    walk(b).plan(b.len(), orientation_segment)
 }

@@ -159,6 +159,46 @@ impl Stripped {
     }
 }
 
+/// What a container walk (JPEG, PNG) learnt, as far as it got.
+#[derive(Debug, Default)]
+pub(crate) struct Walk {
+    /// The metadata blocks (and trailer) to remove, in file order.
+    pub drops: Vec<core::ops::Range<usize>>,
+    pub found: Found,
+    /// The orientation of the first EXIF block before the image data, and where that
+    /// block began.
+    pub orientation: Option<u16>,
+    pub exif_at: Option<usize>,
+    /// Stored pixel size.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The walk reached the container's end through well-formed parts.
+    pub complete: bool,
+}
+
+impl Walk {
+    /// The plan for a `len`-byte file so walked: unchanged with `removed: None` when the
+    /// walk did not complete; else without the drops, and `orientation_block(o)` where the
+    /// EXIF block was when it turned the photo (o ≠ 1).
+    pub(crate) fn plan(self, len: usize, orientation_block: fn(u16) -> Vec<u8>) -> Stripped {
+        if !self.complete {
+            return Stripped::unchanged(len, None);
+        }
+        let removed = Some(self.found.names());
+        if self.drops.is_empty() {
+            return Stripped::unchanged(len, removed);
+        }
+        let insert = match (self.exif_at, self.orientation) {
+            (Some(at), Some(o)) if o != 1 => Some((at, orientation_block(o))),
+            _ => None,
+        };
+        Stripped {
+            pieces: keep_all_but(len, &self.drops, insert),
+            removed,
+        }
+    }
+}
+
 /// Builds the pieces that keep everything of a `len`-byte file but `drops` (sorted,
 /// disjoint ranges), with `insert` written where the first of them began.
 pub(crate) fn keep_all_but(

@@ -2,24 +2,9 @@
 //! whole, their CRCs as they were; only a new eXIf holding the orientation gets a CRC of ours.
 
 use super::bytes::{contains, u32_be};
-use super::plan::{keep_all_but, Block, Found, Stripped};
+use super::plan::{Block, Stripped, Walk};
 use super::tiff;
 use crate::prelude::*;
-use core::ops::Range;
-
-/// What the walk learnt, as far as it got.
-#[derive(Debug, Default)]
-pub(crate) struct Walk {
-    pub drops: Vec<Range<usize>>,
-    pub found: Found,
-    pub orientation: Option<u16>,
-    /// Where the eXIf chunk began, when it came before the image data (where it counts).
-    pub exif_at: Option<usize>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    /// IHDR first, every chunk whole, up to IEND.
-    pub complete: bool,
-}
 
 /// The iTXt keyword Adobe's XMP goes under.
 const XMP_KEYWORD: &[u8] = b"XML:com.adobe.xmp\0";
@@ -120,22 +105,7 @@ fn orientation_chunk(orientation: u16) -> Vec<u8> {
 }
 
 pub(crate) fn strip(b: &[u8]) -> Stripped {
-    let w = walk(b);
-    if !w.complete {
-        return Stripped::unchanged(b.len(), None);
-    }
-    let removed = Some(w.found.names());
-    if w.drops.is_empty() {
-        return Stripped::unchanged(b.len(), removed);
-    }
-    let insert = match (w.exif_at, w.orientation) {
-        (Some(at), Some(o)) if o != 1 => Some((at, orientation_chunk(o))),
-        _ => None,
-    };
-    Stripped {
-        pieces: keep_all_but(b.len(), &w.drops, insert),
-        removed,
-    }
+    walk(b).plan(b.len(), orientation_chunk)
 }
 
 #[cfg(test)]
