@@ -182,6 +182,7 @@ setup_system_packages() {
   [ -x "$WEBKIT_DRIVER" ] || missing+=(webkit2gtk-driver)
   command -v Xvfb >/dev/null || missing+=(xvfb)
   command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl) # tests/photo.rs reads EXIF with it
   if [ ${#missing[@]} -eq 0 ]; then
     say "skip chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb, redis-server: present"
   else

@@ -20,7 +20,7 @@ cd "$UPDOX_ROOT"
 OUT=test-output/soak
 mkdir -p "$OUT"
 FUZZ_SECONDS=${SOAK_FUZZ_SECONDS:-60}
-TARGETS=(address patient attachment response)
+TARGETS=(address patient attachment response photo)
 FAILURES=()
 started=$(date +%s)
 

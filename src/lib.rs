@@ -30,6 +30,7 @@ pub mod delivery;
 pub mod encode;
 pub mod input;
 pub mod issue;
+pub mod photo;
 pub mod updox;
 
 #[cfg(target_arch = "wasm32")]

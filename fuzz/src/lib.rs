@@ -204,3 +204,37 @@ pub fn response(data: &[u8]) {
     // The number reader on its own, with arbitrary text.
     let _ = whole_number(&body);
 }
+
+/// Photos: `strip_metadata` and `inspect` on any bytes. The plan lies within the input, in
+/// order; a file it cannot read is kept whole; a stripped photo is still the same type and
+/// stripping it again changes nothing; a location is only reported with its block.
+pub fn photo(data: &[u8]) {
+    use updox_direct::photo::{inspect, sniff, strip_metadata, Piece};
+    let plan = strip_metadata(data);
+    let mut at = 0;
+    for piece in &plan.pieces {
+        match piece {
+            Piece::Keep { start, end } => {
+                assert!(*start >= at && *end <= data.len(), "{piece:?}");
+                assert!(start < end || data.is_empty(), "an empty piece: {piece:?}");
+                at = *end;
+            }
+            Piece::Insert(bytes) => assert!(!bytes.is_empty() && bytes.len() <= 64),
+        }
+    }
+    let out = plan.to_vec(data);
+    assert_eq!(out.len(), plan.len());
+    match &plan.removed {
+        None => assert!(plan.is_unchanged(), "unreadable but changed"),
+        Some(removed) if removed.is_empty() => assert_eq!(out, data),
+        Some(_) => {
+            assert_eq!(sniff(&out), sniff(data));
+            let again = strip_metadata(&out);
+            assert_eq!(again.to_vec(&out), out, "stripping twice changed more");
+            assert!(again.removed.is_some(), "stripping made it unreadable");
+        }
+    }
+    let facts = inspect(data);
+    assert!(!facts.has_location || facts.metadata.contains(&"gps"));
+    assert_eq!(facts.mime, sniff(data).mime());
+}

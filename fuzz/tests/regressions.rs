@@ -49,6 +49,11 @@ fn response() {
     replay("response", updox_direct_fuzz::response);
 }
 
+#[test]
+fn photo() {
+    replay("photo", updox_direct_fuzz::photo);
+}
+
 /// A few inputs every target must take, whatever the regressions folder holds.
 #[test]
 fn edge_cases() {
@@ -65,11 +70,17 @@ fn edge_cases() {
         b"\xc8\0{\"successful\":true,\"responseCode\":2000}",
         b"\xc8\0{\"successful\":true,\"responseCode\":1e400}",
         b"\xc8\0{\"successful\":true,\"responseCode\":\"2000\"}",
+        b"\xff\xd8\xff",
+        b"\xff\xd8\xff\xda\0\x02\xff\xd9",
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR",
+        b"\0\0\0\x10ftypmif1\0\0\0\0heic",
+        b"RIFF\0\0\0\0WEBPVP8X\xff\xff\xff\xff",
     ];
     for &c in cases {
         updox_direct_fuzz::address(c);
         updox_direct_fuzz::patient(c);
         updox_direct_fuzz::attachment(c);
         updox_direct_fuzz::response(c);
+        updox_direct_fuzz::photo(c);
     }
 }
