@@ -14,10 +14,18 @@
 // Without a JWT setting and without UPDOX_PROXY_DEMO=1 it refuses to start, saying why.
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { isLoopbackHostname } from './proxy/config.mjs';
 import { createUpdoxProxy, optionsFromEnv } from './proxy/index.mjs';
 
 export * from './proxy/index.mjs';
-export { fingerprint, idempotencySecrets, idempotencyStoreKey, openAnswer, sealAnswer } from './proxy/idempotency.mjs';
+export { fingerprint, idempotencySecrets, idempotencyStoreKey, openAnswer, patientKeyOf, sealAnswer } from './proxy/idempotency.mjs';
+
+/** Demo mode answers anyone as any patient: it listens on loopback only. */
+export function refuseDemoOffLoopback(demo, host) {
+  if (demo && !isLoopbackHostname(host)) {
+    throw new Error(`updox-direct/proxy: refusing demo mode on ${host}: a demo proxy listens on a loopback address only (HOST=127.0.0.1)`);
+  }
+}
 
 /**
  * Starts a proxy on its own server (the runner, and tests). Options are createUpdoxProxy's,
@@ -37,7 +45,9 @@ export async function startProxy({ port = 0, host = '127.0.0.1', env = process.e
   let handler;
   try {
     handler = createUpdoxProxy(merged);
+    refuseDemoOffLoopback(handler.demo, host);
   } catch (err) {
+    await handler?.close();
     await mock?.close();
     throw err;
   }

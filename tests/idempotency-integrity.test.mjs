@@ -17,6 +17,7 @@ before(async () => {
 after(() => mock.close());
 
 const KEY = 'integrity-key-Zq81';
+const SERVER_SECRET = 'integrity-server-secret-0123456789abcdef';
 const BODY = validMessage({
   to: 'dr.wolfenden+cardio@direct.heartclinic.example.org',
   subject: 'Palpitations after Zyrtec',
@@ -101,7 +102,7 @@ test('the memory store holds nothing readable from the message or its answer', a
 
 test('Redis holds nothing readable from the message or its answer (every key and value)', { skip: !hasRedisServer() && 'no redis-server' }, async () => {
   const redis = await startRedis();
-  const p = await startProxy({ env: {}, baseUrl: mock.baseUrl, auth: DEMO_AUTH, demo: true, quiet: true, redisUrl: redis.url });
+  const p = await startProxy({ env: {}, baseUrl: mock.baseUrl, auth: DEMO_AUTH, demo: true, quiet: true, redisUrl: redis.url, serverSecret: SERVER_SECRET });
   const { createClient } = await import('redis');
   const client = createClient({ url: redis.url });
   await client.connect();
