@@ -212,3 +212,35 @@ test('stored answers live for UPDOX_IDEMPOTENCY_TTL_MS (at least 24 h) under a k
     await p.close();
   }
 });
+
+test('Redis stopped mid-send and restarted empty, two instances: one Updox message; the resend gets the answer or unknown', async () => {
+  const own = await startRedis();
+  const options = { env: { UPDOX_IDEMPOTENCY_REDIS_URL: own.url, UPDOX_PROXY_SERVER_SECRET: SERVER_SECRET }, ...demo };
+  const [a, b] = [await startProxy(options), await startProxy(options)];
+  let again;
+  try {
+    const key = newKey();
+    const body = validMessage({ to: 'slow-1500@direct.example.org' });
+    const first = postJson(a.routeUrl, body, { 'Idempotency-Key': key });
+    await sleep(300);
+    await own.stop(); // mid-send: Updox has the message, the store is gone
+    await sleep(300);
+    again = await startRedis({ port: own.port }); // back, without what it held
+    const answered = await first;
+    assert.equal(answered.status, 200, 'the first attempt gets Updox\'s answer');
+    const resent = await postJson(b.routeUrl, body, { 'Idempotency-Key': key });
+    if (resent.status === 200) {
+      assert.equal(resent.headers['idempotent-replayed'], 'true');
+      assert.equal(resent.text, answered.text);
+    } else {
+      assert.equal(resent.status, 409, resent.text);
+      assert.equal(resent.json().error, 'outcome_unknown');
+    }
+    assert.equal(mock.messages().length, 1, 'one Updox message');
+  } finally {
+    await a.close();
+    await b.close();
+    await own.stop();
+    await again?.stop();
+  }
+});
