@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { DEMO_AUTH, startMockUpdox } from '../../server/mock-updox.mjs';
 import { freePort } from '../support/http.mjs';
-import { REDIS_SERVER } from '../support/redis.mjs';
+import { startRedis } from '../support/redis.mjs';
 import { validDemographics, validMessage } from '../support/message.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,36 +44,6 @@ const fail = (what) => {
 };
 
 // ---- the processes --------------------------------------------------------------------------
-
-/** Redis with an append-only file fsynced on every write, on `port`; resolves {stop()}. */
-async function startDurableRedis(port, dir) {
-  const child = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 15000);
-    const onData = (chunk) => {
-      output += chunk;
-      if (/Ready to accept connections/i.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-400)}`)));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return {
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** One proxy instance on a fixed port (so a restart answers at the same URL). */
 function proxyInstance(name, port, env) {
@@ -203,7 +173,7 @@ async function main() {
   const mock = await startMockUpdox();
   const redisDir = mkdtempSync(join(tmpdir(), 'seams-redis-'));
   const redisPort = await freePort();
-  let redis = await startDurableRedis(redisPort, redisDir);
+  let redis = await startRedis({ port: redisPort, dir: redisDir });
   const env = {
     UPDOX_BASE_URL: mock.baseUrl,
     UPDOX_APPLICATION_ID: DEMO_AUTH.applicationId,
@@ -260,7 +230,7 @@ async function main() {
         await redis.stop();
         faults.redisStops++;
         await sleep(400);
-        redis = await startDurableRedis(redisPort, redisDir);
+        redis = await startRedis({ port: redisPort, dir: redisDir });
       } else {
         await instances[1].kill();
         faults.restarts++;
