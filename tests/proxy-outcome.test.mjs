@@ -158,7 +158,7 @@ test('signing in again between the attempt and the resend (a new session) finds 
 
 test('expiry on a fake clock: a delivered key is replayed for its whole life (24 h), never re-forwarded', async () => {
   let now = Date.now();
-  const store = createMemoryIdempotencyStore({ ttlMs: 24 * 3600 * 1000, inFlightTtlMs: 130000, now: () => now });
+  const store = createMemoryIdempotencyStore({ now: () => now }); // its default key life
   const p = await proxyWith({ store, serverSecret: SERVER_SECRET });
   try {
     const key = newKey();
@@ -270,7 +270,11 @@ test('nine stalled bodies from one patient do not block another patient\'s send;
   try {
     for (let i = 0; i < 9; i++) stalled.push(stall(p.routeUrl, 30 * 1024 * 1024, as('666')));
     await sleep(300);
-    const res = await postJson(p.routeUrl, message('100030'), { ...as('100030'), 'Idempotency-Key': newKey() });
+    // Another patient's message with 15 MiB of attachments (a 20 MB body).
+    const large = message('100030', {
+      attachments: [{ content: Buffer.alloc(15 * 1024 * 1024, 7).toString('base64'), mimeType: 'application/pdf', fileName: 'scan.pdf' }],
+    });
+    const res = await postJson(p.routeUrl, large, { ...as('100030'), 'Idempotency-Key': newKey() });
     assert.equal(res.status, 200, res.text);
     assert.equal(mock.messages().length, 1);
     // The idle cut-off answers 408 and gives the reservation back.
