@@ -6,9 +6,14 @@
 //   UPDOX_BASE_URL          Updox's API base; unset: a mock Updox is started and used, with
 //                           the mock's demo credentials
 //   UPDOX_APPLICATION_ID, UPDOX_APPLICATION_PASSWORD, UPDOX_ACCOUNT_ID, UPDOX_USER_ID
-//   UPDOX_PROXY_JWT_SECRET (HS256) or UPDOX_PROXY_JWKS_URL (RS256/ES256): patients sign in
-//                           with `Authorization: Bearer <JWT>` whose `sub` is the patient ID
-//   UPDOX_PROXY_DEMO=1      no authentication (a demo: senders are not bound)
+//   UPDOX_PROXY_JWT_SECRET (HS256) or UPDOX_PROXY_JWKS_URL (RS256/ES256, https, with
+//                           UPDOX_PROXY_JWT_ISSUER): patients sign in with `Authorization:
+//                           Bearer <JWT>` whose `sub` is the patient ID; UPDOX_PROXY_JWT_AUDIENCE
+//                           is required
+//   UPDOX_PROXY_SERVER_SECRET  32+ random bytes keying what is kept at rest (required with
+//                           UPDOX_IDEMPOTENCY_REDIS_URL; the same on every instance)
+//   UPDOX_PROXY_DEMO=1      no authentication (a demo: senders are not bound; loopback
+//                           upstream and HOST only)
 //   … and the rest listed in optionsFromEnv.
 //
 // Without a JWT setting and without UPDOX_PROXY_DEMO=1 it refuses to start, saying why.

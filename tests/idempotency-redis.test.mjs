@@ -244,3 +244,34 @@ test('Redis stopped mid-send and restarted empty, two instances: one Updox messa
     await again?.stop();
   }
 });
+
+test('Redis: a claim applied whose reply was lost is read back by its token, not guessed', async () => {
+  const { createClient } = await import('redis');
+  const real = createClient({ url: redis.url });
+  await real.connect();
+  let loseNextClaimReply = true;
+  // The connection answers normally, except that the first claim's reply is lost after Redis applied it.
+  const client = {
+    async eval(script, options) {
+      const reply = await real.eval(script, options);
+      if (loseNextClaimReply && /redis\.call\('SET'[^\n]*in_flight/.test(script)) {
+        loseNextClaimReply = false;
+        throw new Error('connection reset: reply lost');
+      }
+      return reply;
+    },
+  };
+  const store = createRedisIdempotencyStore({ redis: { client, ready: Promise.resolve() } });
+  try {
+    const key = `lost-reply-${newKey()}`;
+    const claim = await store.claim(key, 'fp');
+    assert.equal(claim.state, 'claimed', 'the claim Redis applied is the caller\'s');
+    assert.equal(loseNextClaimReply, false, 'the reply was lost');
+    assert.deepEqual(await store.claim(key, 'fp'), { state: 'in_flight' }, 'and nobody else gets it');
+    assert.equal(await store.complete(key, claim.token, 'answer'), true, 'its token completes it');
+    assert.deepEqual(await store.claim(key, 'fp'), { state: 'completed', answer: 'answer' });
+  } finally {
+    await store.close();
+    real.destroy();
+  }
+});
