@@ -102,10 +102,30 @@ test('a delivered first attempt, then resends the proxy would refuse: the key st
     const reused = await postJson(p.routeUrl, message(PATIENT, { subject: 'edited' }), { ...as(PATIENT), 'Idempotency-Key': key });
     assert.equal(reused.status, 422);
     assert.equal(reused.json().error, 'idempotency_key_reused');
-
     assert.equal(mock.messages().length, 1, 'Updox holds one message');
   } finally {
     await p.close();
+  }
+});
+
+test('a delivered first attempt, then Updox unreachable from the instance that gets the resend: the answer, not upstream_unreachable', async () => {
+  const store = createMemoryIdempotencyStore();
+  const up = await proxyWith({ store, serverSecret: SERVER_SECRET });
+  const cut = await proxyWith({ store, serverSecret: SERVER_SECRET, baseUrl: 'http://127.0.0.1:9/api/io' });
+  try {
+    const key = newKey();
+    const body = message();
+    const first = await postJson(up.routeUrl, body, { ...as(PATIENT), 'Idempotency-Key': key });
+    assert.equal(first.status, 200);
+    const resent = await postJson(cut.routeUrl, body, { ...as(PATIENT), 'Idempotency-Key': key });
+    assert.equal(resent.status, 200, resent.text);
+    assert.equal(resent.text, first.text);
+    const fresh = await postJson(cut.routeUrl, message(PATIENT, { subject: 'new' }), { ...as(PATIENT), 'Idempotency-Key': newKey() });
+    assert.equal(fresh.json().error, 'upstream_unreachable', 'a new message is refused, not the resend');
+    assert.equal(mock.messages().length, 1, 'Updox holds one message');
+  } finally {
+    await up.close();
+    await cut.close();
   }
 });
 
