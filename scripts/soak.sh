@@ -3,6 +3,10 @@
 #   1. pkg/ (rebuilt when src/ is newer)
 #   2. burst (tests/soak/burst.mjs): 16 concurrent 27 MB sends against the standalone proxy
 #      in its own process; every one answered, none twice, peak RSS <= 600 MB (from /proc)
+#   2b. seams (tests/soak/seams.mjs): >= 200 messages resent with their keys through two
+#      proxy instances sharing Redis, across rate limits, dropped connections, upstream
+#      timeouts, Redis stops and instance restarts; every message at Updox exactly once or
+#      its patient told unknown, peak RSS <= 600 MB
 #   3. browser soak (tests/soak/run.mjs), in Chromium, Firefox and WebKit (UPDOX_ENGINES
 #      picks some): load through the reference proxy to the mock, the fault table repeated,
 #      the hostile-input table repeated
@@ -12,7 +16,9 @@
 # and exits non-zero on any failure. Logs: test-output/soak/.
 # Knobs: SOAK_RUNS (3), SOAK_SENDS (200), SOAK_IN_FLIGHT (20), SOAK_FAULT_REPEATS (3),
 # SOAK_HOSTILE_REPEATS (2), SOAK_FUZZ_SECONDS (60), SOAK_SKIP_FUZZ=1, SOAK_SKIP_BROWSER=1,
-# SOAK_SKIP_BURST=1, BURST_SENDS (16), BURST_ATTACHMENT_MIB (20), BURST_MAX_RSS_MB (600).
+# SOAK_SKIP_BURST=1, BURST_SENDS (16), BURST_ATTACHMENT_MIB (20), BURST_MAX_RSS_MB (600),
+# SOAK_SKIP_SEAMS=1, SEAMS_MESSAGES (240), SEAMS_PATIENTS (24), SEAMS_IN_FLIGHT (16),
+# SEAMS_MAX_RSS_MB (600).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$UPDOX_ROOT"
@@ -41,6 +47,19 @@ if [ "${SOAK_SKIP_BURST:-}" != 1 ]; then
     BURST=$(node -e '
       const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       console.log(`${s.sends} x ${(s.bodyBytes / 1e6).toFixed(1)} MB, duplicated ${s.duplicated}, lost ${s.lost}, proxy peak RSS ${(s.rss.peakBytes / 1e6).toFixed(0)} MB`);' "$OUT/burst.json")
+  fi
+fi
+
+# ---- 2b. the seams: resends across refusals, store faults and restarts --------------------
+SEAMS="not run"
+if [ "${SOAK_SKIP_SEAMS:-}" != 1 ]; then
+  echo "=== seams: resends across refusals, expiries, store faults and restarts (tests/soak/seams.mjs)"
+  node tests/soak/seams.mjs "$OUT/seams.json" 2>&1 | tee "$OUT/seams.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || FAILURES+=("seams")
+  if [ -f "$OUT/seams.json" ]; then
+    SEAMS=$(node -e '
+      const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      console.log(`${s.messages} messages, delivered ${s.delivered}, unknown ${s.unknown}, duplicated ${s.duplicated}, lost ${s.lost}, proxy peak RSS ${s.peakRssMb.toFixed(0)} MB`);' "$OUT/seams.json")
   fi
 fi
 
@@ -120,5 +139,6 @@ echo
 [ ${#FAILURES[@]} -eq 0 ] || printf 'soak failure: %s\n' "${FAILURES[@]}"
 echo "soak took ${elapsed}s"
 echo "burst: $BURST"
+echo "seams: $SEAMS"
 echo "sends: $SENDS, faults: $FAULTS, inputs tried: $INPUTS, fuzz executions: $EXECS, lost: $LOST, duplicated: $DUPLICATED"
 [ ${#FAILURES[@]} -eq 0 ]

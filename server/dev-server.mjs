@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEMO_AUTH, startMockUpdox } from './mock-updox.mjs';
+import { isLoopbackHostname } from './proxy/config.mjs';
 import { createUpdoxProxy, optionsFromEnv } from './proxy/index.mjs';
 import { CONTENT_TYPES, resolveStaticPath, sendText, serveStatic } from './static-files.mjs';
 
@@ -75,6 +76,10 @@ export async function startDevServer({
       webhookToken: fromEnv.webhookToken ?? randomBytes(32).toString('base64url'),
       ...proxyOptions,
     });
+    if (proxy.demo && !isLoopbackHostname(host)) {
+      await proxy.close();
+      throw new Error(`refusing demo mode on ${host}: the demo listens on a loopback address only (HOST=127.0.0.1)`);
+    }
   } catch (err) {
     await mock.close();
     throw err;

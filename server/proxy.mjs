@@ -6,18 +6,31 @@
 //   UPDOX_BASE_URL          Updox's API base; unset: a mock Updox is started and used, with
 //                           the mock's demo credentials
 //   UPDOX_APPLICATION_ID, UPDOX_APPLICATION_PASSWORD, UPDOX_ACCOUNT_ID, UPDOX_USER_ID
-//   UPDOX_PROXY_JWT_SECRET (HS256) or UPDOX_PROXY_JWKS_URL (RS256/ES256): patients sign in
-//                           with `Authorization: Bearer <JWT>` whose `sub` is the patient ID
-//   UPDOX_PROXY_DEMO=1      no authentication (a demo: senders are not bound)
+//   UPDOX_PROXY_JWT_SECRET (HS256) or UPDOX_PROXY_JWKS_URL (RS256/ES256, https, with
+//                           UPDOX_PROXY_JWT_ISSUER): patients sign in with `Authorization:
+//                           Bearer <JWT>` whose `sub` is the patient ID; UPDOX_PROXY_JWT_AUDIENCE
+//                           is required
+//   UPDOX_PROXY_SERVER_SECRET  32+ random bytes keying what is kept at rest (required with
+//                           UPDOX_IDEMPOTENCY_REDIS_URL; the same on every instance)
+//   UPDOX_PROXY_DEMO=1      no authentication (a demo: senders are not bound; loopback
+//                           upstream and HOST only)
 //   … and the rest listed in optionsFromEnv.
 //
 // Without a JWT setting and without UPDOX_PROXY_DEMO=1 it refuses to start, saying why.
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { isLoopbackHostname } from './proxy/config.mjs';
 import { createUpdoxProxy, optionsFromEnv } from './proxy/index.mjs';
 
 export * from './proxy/index.mjs';
-export { fingerprint, idempotencySecrets, idempotencyStoreKey, openAnswer, sealAnswer } from './proxy/idempotency.mjs';
+export { fingerprint, idempotencySecrets, idempotencyStoreKey, openAnswer, patientKeyOf, sealAnswer } from './proxy/idempotency.mjs';
+
+/** Demo mode answers anyone as any patient: it listens on loopback only. */
+export function refuseDemoOffLoopback(demo, host) {
+  if (demo && !isLoopbackHostname(host)) {
+    throw new Error(`updox-direct/proxy: refusing demo mode on ${host}: a demo proxy listens on a loopback address only (HOST=127.0.0.1)`);
+  }
+}
 
 /**
  * Starts a proxy on its own server (the runner, and tests). Options are createUpdoxProxy's,
@@ -38,7 +51,9 @@ export async function startProxy({ port = 0, host = '127.0.0.1', env = process.e
   let handler;
   try {
     handler = createUpdoxProxy(merged);
+    refuseDemoOffLoopback(handler.demo, host);
   } catch (err) {
+    await handler?.close();
     await mock?.close();
     throw err;
   }

@@ -51,34 +51,36 @@ test('store: claim, in flight, mismatch, complete, wait and release', async () =
   assert.deepEqual(await store.wait('r', 20), { state: 'in_flight' }, 'wait gives up after its timeout');
 });
 
-test('store: answers expire after the TTL, claims after the in-flight TTL', async () => {
+test('store: answers live the key\'s whole life; a claim never completed reads as unknown, never claimable', async () => {
   let t = 0;
-  const store = createMemoryIdempotencyStore({ ttlMs: 100, inFlightTtlMs: 50, now: () => t });
+  const store = createMemoryIdempotencyStore({ ttlMs: 1000, inFlightTtlMs: 50, now: () => t });
   const { token } = await store.claim('k', 'fp');
   await store.complete('k', token, sealed(1));
-  t = 99;
-  assert.equal((await store.claim('k', 'fp')).state, 'completed');
-  t = 100;
-  assert.equal((await store.claim('k', 'other')).state, 'claimed', 'expired: the key is new again');
-  t = 150;
-  assert.equal((await store.claim('k', 'third')).state, 'claimed', 'an abandoned claim expires');
+  t = 999;
+  assert.equal((await store.claim('k', 'fp')).state, 'completed', 'replayed until the key\'s life ends');
+  t = 1000;
+  assert.equal((await store.claim('k', 'other')).state, 'claimed', 'after its life the key is new again');
+  t = 1049;
+  assert.equal((await store.claim('k', 'other')).state, 'in_flight');
+  t = 1050; // the claim's instance died (or lost the store): what reached Updox is unknown
+  assert.deepEqual(await store.claim('k', 'other'), { state: 'unknown' });
+  assert.deepEqual(await store.wait('k', 10), { state: 'unknown' });
+  assert.deepEqual(await store.peek('k'), { state: 'unknown', fingerprint: 'other' });
+  t = 1999;
+  assert.deepEqual(await store.claim('k', 'other'), { state: 'unknown' }, 'blocked for the key\'s life');
 });
 
-test('store: a late complete() of an expired claim cannot overwrite the newer claim (fencing token)', async () => {
+test('store: a stale claim stays its owner\'s: a late complete() records the answer, no other token can', async () => {
   let t = 0;
   const store = createMemoryIdempotencyStore({ inFlightTtlMs: 50, now: () => t });
-  const old = await store.claim('k', 'fp');
-  t = 60; // the first claim expired (its request hung); a repeat claims the key
-  const fresh = await store.claim('k', 'fp');
-  assert.equal(fresh.state, 'claimed');
-  assert.notEqual(fresh.token, old.token);
-  assert.equal(await store.complete('k', old.token, sealed('late')), false, 'the expired owner is refused');
-  assert.equal(await store.release('k', old.token), false, 'and cannot release the newer claim either');
-  assert.deepEqual(await store.claim('k', 'fp'), { state: 'in_flight' }, 'the newer claim is untouched');
-  assert.equal(await store.complete('k', fresh.token, sealed('new')), true);
-  assert.deepEqual(await store.claim('k', 'fp'), { state: 'completed', answer: sealed('new') });
-  assert.equal(await store.complete('k', old.token, sealed('late')), false, 'nor overwrite its answer');
-  assert.deepEqual(await store.claim('k', 'fp'), { state: 'completed', answer: sealed('new') });
+  const owner = await store.claim('k', 'fp');
+  t = 60; // the owner's store writes failed for a while; the key reads as unknown meanwhile
+  assert.deepEqual(await store.claim('k', 'fp'), { state: 'unknown' });
+  assert.equal(await store.complete('k', 'not-the-token', sealed('forged')), false);
+  assert.equal(await store.release('k', 'not-the-token'), false);
+  assert.equal(await store.complete('k', owner.token, sealed('late')), true, 'the owner\'s retried complete() lands');
+  assert.deepEqual(await store.claim('k', 'fp'), { state: 'completed', answer: sealed('late') });
+  assert.equal(await store.complete('k', owner.token, sealed('again')), false, 'and cannot overwrite it');
 });
 
 test('store: full means new keys are refused; an unexpired answer is never evicted', async () => {
@@ -211,17 +213,19 @@ test('a first attempt that never reached Updox releases the key, so the retry is
   }
 });
 
-test('a timeout after Updox got the request is remembered: the retry does not send again', async () => {
+test('a timeout after Updox got the request blocks the key: the retry is told the outcome is unknown, not sent', async () => {
   const m = await startMockUpdox();
-  const p = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: m.baseUrl, timeoutMs: 80, quiet: true });
+  const p = await startProxy({ env: {}, auth: DEMO_AUTH, demo: true, baseUrl: m.baseUrl, timeoutMs: 80, idempotencyInFlightTtlMs: 200, quiet: true });
   try {
     const key = newKey();
     const body = validMessage({ to: 'slow-250@direct.example.org' });
     const first = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
     assert.equal(first.status, 504);
+    assert.equal(first.json().error, 'upstream_timeout');
     const retry = await postJson(p.routeUrl, body, { 'Idempotency-Key': key });
-    assert.equal(retry.status, 504);
-    assert.equal(retry.headers['idempotent-replayed'], 'true');
+    assert.equal(retry.status, 409);
+    assert.equal(retry.json().error, 'outcome_unknown');
+    assert.match(retry.json().message, /outcome is unknown/);
     await sleep(250);
     assert.equal(m.messages().length, 1, 'Updox delivered it once');
     assert.equal(sendPosts(m), 1);

@@ -18,6 +18,8 @@ import { hasRedisServer, startRedis } from './support/redis.mjs';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!!';
 const PATIENT = '48213';
+const AUDIENCE = 'portal-under-test';
+const ISSUER = 'https://idp.example/';
 
 let mock;
 const mockPosts = () => mock.requests().filter((r) => r.method === 'POST').length;
@@ -31,8 +33,10 @@ beforeEach(() => mock.reset());
 
 const encoder = new TextEncoder();
 /** A JWT; `claims` may set sub, exp (seconds from now, or null for none), alg, key. */
-async function token({ sub = PATIENT, exp = 300, alg = 'HS256', key = encoder.encode(SECRET), kid } = {}) {
+async function token({ sub = PATIENT, exp = 300, alg = 'HS256', key = encoder.encode(SECRET), kid, aud = AUDIENCE, iss = ISSUER } = {}) {
   const jwt = new SignJWT({}).setProtectedHeader(kid ? { alg, kid } : { alg }).setIssuedAt();
+  if (aud !== null) jwt.setAudience(aud);
+  if (iss !== null) jwt.setIssuer(iss);
   if (sub !== null) jwt.setSubject(sub);
   if (exp !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + exp);
   return jwt.sign(key);
@@ -51,7 +55,7 @@ test('the library refuses to start without authentication (unless demo: true) or
   assert.throws(() => createUpdoxProxy(noAuth), /refusing to start without patient authentication: pass authorize/);
   assert.throws(() => createUpdoxProxy({ ...noAuth, authorize: () => null, auth: undefined }), /auth needs the Updox credentials/);
   assert.throws(() => createUpdoxProxy({ ...noAuth, jwt: { secret: 'short' } }), /at least 32 bytes/);
-  assert.throws(() => createUpdoxProxy({ ...noAuth, jwt: { secret: SECRET }, authorize: () => null }), /either authorize or jwt/);
+  assert.throws(() => createUpdoxProxy({ ...noAuth, jwt: { secret: SECRET, audience: AUDIENCE }, authorize: () => null }), /either authorize or jwt/);
   const demo = createUpdoxProxy({ ...noAuth, demo: true, quiet: true });
   assert.equal(demo.demo, true);
   return demo.close();
@@ -87,13 +91,16 @@ test('the standalone runner refuses to start without a JWT setting or UPDOX_PROX
   const demo = await runner({ UPDOX_PROXY_DEMO: '1' });
   assert.match(demo.output, /DEMO MODE.*senders are not bound/s, 'demo mode warns');
   assert.match(demo.output, /updox-direct proxy: http:\/\/127\.0\.0\.1:\d+\/api\/updox\/PatientDirectMessageSend/);
-  const jwt = await runner({ UPDOX_PROXY_JWT_SECRET: SECRET });
+  const noAudience = await runner({ UPDOX_PROXY_JWT_SECRET: SECRET });
+  assert.equal(noAudience.code, 1);
+  assert.match(noAudience.output, /jwt\.audience is required/);
+  const jwt = await runner({ UPDOX_PROXY_JWT_SECRET: SECRET, UPDOX_PROXY_JWT_AUDIENCE: AUDIENCE });
   assert.match(jwt.output, /updox-direct proxy: http/);
   assert.doesNotMatch(jwt.output, /DEMO MODE/);
 });
 
 test('JWT (HS256): a valid token sends; missing, malformed, expired, wrongly signed, alg none, no exp or no sub: 401, nothing forwarded', async () => {
-  const p = await startProxy({ ...base(), jwt: { secret: SECRET } });
+  const p = await startProxy({ ...base(), jwt: { secret: SECRET, audience: AUDIENCE } });
   try {
     const ok = await postJson(p.routeUrl, fromPatient(), bearer(await token()));
     assert.equal(ok.status, 200, ok.text);
@@ -113,6 +120,9 @@ test('JWT (HS256): a valid token sends; missing, malformed, expired, wrongly sig
       'no exp': bearer(await token({ exp: null })),
       'no sub': bearer(await token({ sub: null })),
       'sub not a patient ID': bearer(await token({ sub: 'has space' })),
+      'minted for another application': bearer(await token({ aud: 'another-app' })),
+      'no aud': bearer(await token({ aud: null })),
+      'a 100-year exp': bearer(await token({ exp: 100 * 365 * 24 * 3600 })),
     };
     for (const [name, headers] of Object.entries(refusals)) {
       const res = await postJson(p.routeUrl, fromPatient(), headers);
@@ -139,7 +149,7 @@ test('JWT (JWKS): RS256 and ES256 tokens of the published keys send; other keys 
     res.end(JSON.stringify({ keys }));
   });
   await new Promise((r) => jwks.listen(0, '127.0.0.1', r));
-  const p = await startProxy({ ...base(), jwt: { jwksUrl: `http://127.0.0.1:${jwks.address().port}/jwks.json` } });
+  const p = await startProxy({ ...base(), jwt: { jwksUrl: `http://127.0.0.1:${jwks.address().port}/jwks.json`, issuer: ISSUER, audience: AUDIENCE } });
   try {
     for (const [alg, key, kid] of [['RS256', rsa.privateKey, 'rsa'], ['ES256', ec.privateKey, 'ec']]) {
       const res = await postJson(p.routeUrl, fromPatient(), bearer(await token({ alg, key, kid })));
@@ -161,14 +171,13 @@ test('JWT (JWKS): RS256 and ES256 tokens of the published keys send; other keys 
 });
 
 test('sender binding: only the signed-in patient can be the sender (403 sender_mismatch, never forwarded)', async () => {
-  const p = await startProxy({ ...base(), jwt: { secret: SECRET } });
+  const p = await startProxy({ ...base(), jwt: { secret: SECRET, audience: AUDIENCE } });
   const auth = bearer(await token());
   const demographics = (patientId) => ({ ...validDemographics(), patientId });
   try {
     const accepted = [
       fromPatient(),
       validMessage({ patientDemographics: demographics(PATIENT) }),
-      validMessage({ from: `patient:${PATIENT}`, patientDemographics: demographics(PATIENT) }),
       validMessage({ from: null, patientDemographics: demographics(PATIENT) }),
     ];
     for (const body of accepted) assert.equal((await postJson(p.routeUrl, body, auth)).status, 200, JSON.stringify(body));
@@ -179,16 +188,37 @@ test('sender binding: only the signed-in patient can be the sender (403 sender_m
       'another from': fromPatient('99999'),
       'a look-alike from': fromPatient(`${PATIENT} `),
       'another demographics patientId': validMessage({ patientDemographics: demographics('99999') }),
-      'from right, demographics wrong': validMessage({ from: `patient:${PATIENT}`, patientDemographics: demographics('99999') }),
-      'from wrong, demographics right': validMessage({ from: 'patient:99999', patientDemographics: demographics(PATIENT) }),
-      'no sender': validMessage({ patientDemographics: undefined }),
       'a number as patientId': validMessage({ patientDemographics: demographics(Number(PATIENT)) }),
-      'demographics not an object': validMessage({ patientDemographics: 'x' }),
+      'demographics without patientId': validMessage({ patientDemographics: { ...validDemographics(), patientId: undefined } }),
       'from not a string': validMessage({ from: 48213, patientDemographics: undefined }),
     };
     for (const [name, body] of Object.entries(mismatched)) {
       assertRefused(await postJson(p.routeUrl, body, auth), 403, 'sender_mismatch');
       assert.equal(mockPosts(), 0, name);
+    }
+    // Exactly one sender, and only the members a message has: 400 with the member's path.
+    const shapes = {
+      'from right, demographics wrong': [validMessage({ from: `patient:${PATIENT}`, patientDemographics: demographics('99999') }), 'patientDemographics'],
+      'from wrong, demographics right': [validMessage({ from: 'patient:99999', patientDemographics: demographics(PATIENT) }), 'patientDemographics'],
+      'both right': [validMessage({ from: `patient:${PATIENT}`, patientDemographics: demographics(PATIENT) }), 'patientDemographics'],
+      'no sender': [validMessage({ patientDemographics: undefined }), 'from'],
+      'demographics not an object': [validMessage({ patientDemographics: 'x' }), 'patientDemographics'],
+      'an unknown member': [{ ...fromPatient(), cc: 'x@direct.example.org' }, 'cc'],
+      'an unknown demographics member': [validMessage({ patientDemographics: { ...demographics(PATIENT), ssn: '000-00-0000' } }), 'patientDemographics.ssn'],
+    };
+    for (const [name, [body, path]] of Object.entries(shapes)) {
+      const res = await postJson(p.routeUrl, body, auth);
+      assertRefused(res, 400, 'invalid_request');
+      assert.equal(res.json().path, path, name);
+      assert.equal(mockPosts(), 0, name);
+    }
+    for (const raw of [
+      `{"to":"a@direct.example.org","from":"patient:${PATIENT}","__proto__":{"from":"patient:99999"}}`,
+      `{"to":"a@direct.example.org","patientDemographics":{"patientId":"${PATIENT}","__proto__":{"patientId":"99999"}}}`,
+    ]) {
+      const res = await fetch(p.routeUrl, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth }, body: raw });
+      assert.equal(res.status, 400, raw);
+      assert.match((await res.json()).path, /__proto__$/);
     }
     // Bytes that two JSON readers could read differently are refused outright.
     const ambiguous = [
@@ -208,7 +238,7 @@ test('sender binding: only the signed-in patient can be the sender (403 sender_m
   }
 });
 
-test('authorize(request, context): its patient and scope are used; a refusal or a throw is 401', async () => {
+test('authorize(request, context): its patient is used (keys are scoped by the patient, not a session); a refusal or a throw is 401', async () => {
   const seen = [];
   const p = await startProxy({
     ...base(),
@@ -227,8 +257,8 @@ test('authorize(request, context): its patient and scope are used; a refusal or 
     const sameScope = await postJson(p.routeUrl, fromPatient(), { ...key, 'X-Test-Session': `${PATIENT}/tab-1` });
     assert.equal(sameScope.headers['idempotent-replayed'], 'true');
     const otherScope = await postJson(p.routeUrl, fromPatient(), { ...key, 'X-Test-Session': `${PATIENT}/tab-2` });
-    assert.equal(otherScope.headers['idempotent-replayed'], undefined, 'keys are scoped to the scope authorize returned');
-    assert.equal(mock.messages().length, 2);
+    assert.equal(otherScope.headers['idempotent-replayed'], 'true', 'another session of the same patient finds the key');
+    assert.equal(mock.messages().length, 1);
     mock.reset();
     assertRefused(await postJson(p.routeUrl, fromPatient()), 401, 'unauthorized');
     assertRefused(await postJson(p.routeUrl, fromPatient(), { 'X-Test-Session': 'boom' }), 401, 'unauthorized');
@@ -240,7 +270,7 @@ test('authorize(request, context): its patient and scope are used; a refusal or 
 });
 
 test('rate limits per patient: 429 rate_limited with Retry-After, never forwarded; other patients unaffected', async () => {
-  const p = await startProxy({ ...base(), jwt: { secret: SECRET }, rateLimit: { send: { points: 2, duration: 60 } } });
+  const p = await startProxy({ ...base(), jwt: { secret: SECRET, audience: AUDIENCE }, rateLimit: { send: { points: 2, duration: 60 } } });
   try {
     const mine = bearer(await token());
     for (let i = 0; i < 2; i++) assert.equal((await postJson(p.routeUrl, fromPatient(), mine)).status, 200);
@@ -273,7 +303,7 @@ test('demo mode keeps the limiter on, with a high limit; defaults are generous f
 
 test('rate limits are shared through Redis when Redis is configured', { skip: !hasRedisServer() && 'no redis-server' }, async () => {
   const redis = await startRedis();
-  const options = { ...base(), jwt: { secret: SECRET }, redisUrl: redis.url, rateLimit: { send: { points: 2, duration: 60 } } };
+  const options = { ...base(), jwt: { secret: SECRET, audience: AUDIENCE }, redisUrl: redis.url, serverSecret: 'rate-limit-test-server-secret-0123456789', rateLimit: { send: { points: 2, duration: 60 } } };
   const [a, b] = [await startProxy(options), await startProxy(options)];
   try {
     const mine = bearer(await token());

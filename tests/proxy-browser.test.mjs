@@ -37,7 +37,7 @@ test('a page passes a Bearer token through the module (options.headers.Authoriza
     env: {},
     baseUrl: mock.baseUrl,
     auth: DEMO_AUTH,
-    jwt: { secret: SECRET },
+    jwt: { secret: SECRET, audience: 'updox-direct-tests' },
     corsOrigins: [servers.modulePage.url],
     quiet: true,
   });
@@ -45,6 +45,8 @@ test('a page passes a Bearer token through the module (options.headers.Authoriza
   try {
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setAudience('updox-direct-tests')
       .setSubject(PATIENT)
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(SECRET));

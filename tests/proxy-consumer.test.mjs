@@ -127,10 +127,12 @@ test('Express: the portal session authorizes, the message reaches Updox with the
 });
 
 test('Hono (fetch handler): a JWT signs the patient in, the message reaches Updox', async () => {
-  const url = await startApp('hono-app.mjs', envFor({ UPDOX_PROXY_JWT_SECRET: JWT_SECRET }));
+  const url = await startApp('hono-app.mjs', envFor({ UPDOX_PROXY_JWT_SECRET: JWT_SECRET, UPDOX_PROXY_JWT_AUDIENCE: 'updox-direct-tests' }));
   mock.reset();
   const token = await new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setAudience('updox-direct-tests')
     .setSubject('48213')
     .setExpirationTime('5m')
     .sign(new TextEncoder().encode(JWT_SECRET));

@@ -2,7 +2,7 @@
 // valid and broken documents alike, and reports member offsets that slice out each value.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { objectMembers, scanJsonObject } from '../server/proxy/json-scan.mjs';
+import { JsonLimitError, objectMembers, scanJsonObject } from '../server/proxy/json-scan.mjs';
 
 /** A small deterministic PRNG (xorshift32). */
 function rng(seed) {
@@ -103,10 +103,19 @@ test('member offsets slice out each key and value exactly; nested objects are re
   }
 });
 
-test('refuses invalid UTF-8, a byte-order mark, and trailing content; deep nesting does not exhaust the stack', () => {
+test('refuses invalid UTF-8, a byte-order mark, and trailing content; nesting deeper than 32 and more than 64 members are refused at once', () => {
   assert.equal(isObjectByScan(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])), false);
   assert.equal(isObjectByScan(Buffer.from('\ufeff{}')), false);
   assert.equal(isObjectByScan(Buffer.from('{} {}')), false);
-  const deep = `{"a":${'['.repeat(200000)}${']'.repeat(200000)}}`;
-  assert.equal(isObjectByScan(Buffer.from(deep)), true);
+  const nested = (n) => Buffer.from(`{"a":${'['.repeat(n)}${']'.repeat(n)}}`);
+  assert.equal(isObjectByScan(nested(31)), true, '32 levels with the top object');
+  assert.throws(() => scanJsonObject(nested(32)), JsonLimitError);
+  assert.throws(() => scanJsonObject(nested(200000)), JsonLimitError);
+  // Never-closed nesting is refused at the limit, without reading (or keeping) the rest.
+  assert.throws(() => scanJsonObject(Buffer.from(`{"a":${'['.repeat(31 * 1024 * 1024)}`)), JsonLimitError);
+  const members = (n) => Buffer.from(`{${Array.from({ length: n }, (_, i) => `"m${i}":0`).join(',')}}`);
+  assert.equal(scanJsonObject(members(64)).members.length, 64);
+  assert.throws(() => scanJsonObject(members(65)), JsonLimitError);
+  // Inside a member, any number of members is only skipped: nothing is kept for them.
+  assert.equal(isObjectByScan(Buffer.from(`{"a":${members(100000).toString()}}`)), true);
 });

@@ -15,7 +15,7 @@ let proxy;
 const logLines = [];
 const lookups = () => mock.requests().filter((r) => r.path.endsWith('/DirectAddressValidate')).length;
 const token = (sub) =>
-  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setAudience('updox-direct-tests').setSubject(sub).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
 let alice;
 let bob;
 
@@ -25,7 +25,7 @@ before(async () => {
     env: {},
     baseUrl: mock.baseUrl,
     auth: DEMO_AUTH,
-    jwt: { secret: SECRET },
+    jwt: { secret: SECRET, audience: 'updox-direct-tests' },
     rateLimit: { validate: { points: 40, duration: 60 } },
     log: (line) => logLines.push(line),
   });
@@ -125,7 +125,7 @@ test('same authentication and rate limit as sends: 401 and 429 never reach Updox
     env: {},
     baseUrl: mock.baseUrl,
     auth: DEMO_AUTH,
-    jwt: { secret: SECRET },
+    jwt: { secret: SECRET, audience: 'updox-direct-tests' },
     rateLimit: { validate: { points: 2, duration: 60 } },
     quiet: true,
   });
@@ -172,7 +172,10 @@ test('the route path is configurable, and its log lines carry no address', async
   logLines.length = 0;
   await check('zebulon.quartermaine@direct.example.org');
   assert.equal(logLines.length, 1);
-  assert.match(logLines[0], /^\S+Z proxy POST \/api\/updox\/DirectAddressValidate 200 in=\d+B out=\d+B \d+\.\dms$/);
+  assert.match(
+    logLines[0],
+    /^\S+Z proxy POST \/api\/updox\/DirectAddressValidate 200 id=[0-9a-f-]{36} patient=[0-9a-f]{16} outcome=lookup messageId=- in=\d+B out=\d+B \d+\.\dms$/,
+  );
   await check('zebulon.quartermaine@direct.example.org');
   assert.match(logLines[1], / cached$/);
   assert.doesNotMatch(logLines.join('\n'), /zebulon|quartermaine/i);

@@ -230,7 +230,7 @@ test('an explicit CORS allow-list (UPDOX_PROXY_CORS_ORIGINS) opens the route to 
   }
 });
 
-test('request logs carry method, path, status, size and duration, and no PHI', async () => {
+test('one audit line per request: method, path, status, request id, patient, outcome class, messageId, size, duration; no PHI', async () => {
   logLines.length = 0;
   const phi = {
     first: 'Zephyrine',
@@ -255,9 +255,13 @@ test('request logs carry method, path, status, size and duration, and no PHI', a
   await post({ ...body, to: 'fail-4650@direct.example.org' });
   await request(proxy.routeUrl, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify(body) });
   assert.equal(logLines.length, 4, 'one line per request');
-  const line = /^\S+Z proxy POST \/api\/updox\/PatientDirectMessageSend (200|415) in=\d+B out=\d+B \d+\.\dms( replayed)?$/;
+  const line =
+    /^\S+Z proxy POST \/api\/updox\/PatientDirectMessageSend (200|415) id=[0-9a-f-]{36} patient=(demo|-) outcome=[a-z-]+ messageId=(\d+|-) in=\d+B out=\d+B \d+\.\dms( replayed)?$/;
   for (const l of logLines) assert.match(l, line);
-  assert.match(logLines[1], / replayed$/);
+  assert.match(logLines[0], / outcome=forwarded-final messageId=\d+ /);
+  assert.match(logLines[1], / outcome=replayed .* replayed$/);
+  assert.match(logLines[2], / outcome=forwarded-final messageId=- /, 'a final failure: no messageId');
+  assert.match(logLines[3], / 415 .* outcome=refused /);
   const all = logLines.join('\n');
   for (const secret of [...Object.values(phi), 'zq@mail.example', ...Object.values(SERVER_AUTH), 'fail-4650']) {
     assert.ok(!all.toLowerCase().includes(secret.toLowerCase()), `log leaks ${secret}`);

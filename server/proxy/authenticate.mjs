@@ -10,8 +10,9 @@ export function patientIdFrom(value) {
   return typeof value === 'string' && PATIENT_ID.test(value) ? value : null;
 }
 
-/** Builds the JWT verifier for {secret | jwksUrl, issuer?, audience?, clockToleranceSec?}. */
-function jwtVerifier(jwt) {
+/** Builds the JWT verifier for {secret | jwksUrl, issuer, audience, clockToleranceSec?, maxTokenAgeSec?}. */
+function jwtVerifier(jwt, maxTokenAgeSec) {
+  const tolerance = jwt.clockToleranceSec ?? 5;
   let ready;
   const load = () =>
     (ready ??= import('jose').then((jose) => {
@@ -27,13 +28,16 @@ function jwtVerifier(jwt) {
     try {
       const { payload } = await jose.jwtVerify(m[1], key, {
         algorithms,
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'sub', 'iat', 'aud'],
         issuer: jwt.issuer,
         audience: jwt.audience,
-        clockTolerance: jwt.clockToleranceSec ?? 5,
+        clockTolerance: tolerance,
+        maxTokenAge: maxTokenAgeSec,
       });
+      // A token valid for longer than the maximum age is refused too, not only an old one.
+      if (payload.exp - payload.iat > maxTokenAgeSec + tolerance) return null;
       const patientId = patientIdFrom(payload.sub);
-      return patientId ? { patientId, scope: patientId } : null;
+      return patientId ? { patientId } : null;
     } catch {
       return null;
     }
@@ -41,9 +45,11 @@ function jwtVerifier(jwt) {
 }
 
 /**
- * The authenticator for the configuration: (request, context) -> Promise<{patientId, scope} |
- * null>, where patientId is null in demo mode (nobody is authenticated; senders are not
- * bound). A hook that throws, or answers anything but {patientId, scope?}, refuses.
+ * The authenticator for the configuration: (request, context) -> Promise<{patientId} | null>,
+ * where patientId is null in demo mode (nobody is authenticated; senders are not bound). A
+ * hook that throws, or answers anything but {patientId}, refuses. Idempotency keys are
+ * scoped by the patient alone (a hook's `scope`, e.g. a session, is not used), so a resend
+ * after signing in again finds its key.
  */
 export function createAuthenticator(config) {
   if (config.authorize) {
@@ -61,10 +67,9 @@ export function createAuthenticator(config) {
         config.log(`${new Date().toISOString()} proxy authorize() returned no valid patientId; answered 401`);
         return null;
       }
-      const scope = result.scope === undefined || result.scope === null ? patientId : String(result.scope);
-      return { patientId, scope };
+      return { patientId };
     };
   }
-  if (config.jwt) return jwtVerifier(config.jwt);
-  return async () => ({ patientId: null, scope: '' });
+  if (config.jwt) return jwtVerifier(config.jwt, config.jwt.maxTokenAgeSec ?? config.jwtMaxTokenAgeSec);
+  return async () => ({ patientId: null });
 }

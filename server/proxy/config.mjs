@@ -2,6 +2,7 @@
 // runner. A proxy that would forward unauthenticated senders refuses to start.
 
 import { deliveryOptionsFromEnv, resolveDeliveryConfig } from './delivery-config.mjs';
+import { randomBytes } from 'node:crypto';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -28,20 +29,59 @@ export const DEFAULTS = Object.freeze({
   bodyLimit: 30 * MiB,
   // A 512 MB container: about 60 MB for Node itself, 256 MiB of bodies, the rest headroom.
   maxInFlightBytes: 256 * MiB,
-  idempotencyTtlMs: 10 * 60 * 1000,
-  idempotencyMaxEntries: 10000,
-  idempotencyMaxBytes: 16 * MiB,
+  // A key outlives any resend a patient or the module makes; an answer is replayed all that time.
+  idempotencyTtlMs: 24 * 60 * 60 * 1000,
+  idempotencyMaxEntries: 100000,
+  idempotencyMaxBytes: 128 * MiB,
   maxAnswerBytes: 64 * KiB,
   maxUpstreamBytes: 8 * MiB,
   validateCacheTtlMs: 10 * 60 * 1000,
   validateCacheMaxEntries: 10000,
   validateBodyLimit: 4 * KiB,
+  // One patient may hold two full bodies at once; the rest of the budget stays others'.
+  maxInFlightBytesPerPatient: 60 * MiB,
+  // A body that stops arriving: cut after this long without a byte, or when it averages
+  // less than the minimum rate once the grace period is over.
+  bodyIdleTimeoutMs: 10000,
+  bodyMinBytesPerSec: 8 * KiB,
+  bodyRateGraceMs: 10000,
+  jwtMaxTokenAgeSec: 12 * 60 * 60,
 });
+
+/** The shortest key life accepted: a resend a day later is still answered, never re-sent. */
+export const MIN_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 const AUTH_FIELDS = ['applicationId', 'applicationPassword', 'accountId', 'userId'];
 
 function fail(sentence) {
   throw new Error(`updox-direct/proxy: ${sentence}`);
+}
+
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]', '::1']);
+
+/** True for a URL hostname that can only be this machine. */
+export function isLoopbackHostname(hostname) {
+  const h = String(hostname).toLowerCase();
+  return LOOPBACK_HOSTNAMES.has(h) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * The server secret keying every hash and seal at rest. Shared stores (Redis, a custom
+ * store) outlive a process and are read by every instance, so they need the configured one;
+ * the memory store dies with the process, so a random one does.
+ */
+function serverSecretFrom(value, shared) {
+  if (value === undefined || value === null || value === '') {
+    if (shared) {
+      fail(
+        'serverSecret is required with redisUrl or a custom store (UPDOX_PROXY_SERVER_SECRET; the same random value, ' +
+          'at least 32 bytes, on every instance): without it, what the store holds could be linked to patients',
+      );
+    }
+    return randomBytes(32);
+  }
+  if (typeof value !== 'string' || Buffer.byteLength(value) < 32) fail('serverSecret must be a string of at least 32 bytes');
+  return Buffer.from(value);
 }
 
 function positive(name, value, fallback) {
@@ -72,6 +112,10 @@ export function resolveConfig(options = {}) {
     fail('baseUrl is not a URL');
   }
   if (sendTarget.protocol !== 'http:' && sendTarget.protocol !== 'https:') fail('baseUrl must be http(s)');
+  const upstreamIsLocal = isLoopbackHostname(sendTarget.hostname);
+  if (sendTarget.protocol === 'http:' && !upstreamIsLocal) {
+    fail(`baseUrl must be https: ${sendTarget.host} would receive messages and Updox credentials in clear text (plain http only on a loopback address)`);
+  }
   const auth = options.auth;
   if (!auth || !AUTH_FIELDS.every((f) => typeof auth[f] === 'string' && auth[f] !== '')) {
     fail('auth needs the Updox credentials: applicationId, applicationPassword, accountId and userId (the package has none built in)');
@@ -84,17 +128,35 @@ export function resolveConfig(options = {}) {
       fail('jwt.secret must be at least 32 bytes (256 bits) for HS256');
     }
     if (!hasSecret) {
+      let jwks;
       try {
-        new URL(jwt.jwksUrl);
+        jwks = new URL(jwt.jwksUrl);
       } catch {
         fail('jwt.jwksUrl is not a URL');
       }
+      if (jwks.protocol !== 'https:' && !(jwks.protocol === 'http:' && isLoopbackHostname(jwks.hostname))) {
+        fail('jwt.jwksUrl must be https (plain http only on a loopback address): keys fetched in clear text can be replaced');
+      }
+      if (typeof jwt.issuer !== 'string' || jwt.issuer === '') {
+        fail('jwt.issuer is required with jwt.jwksUrl: without it, a token from any issuer using the same keys is accepted');
+      }
     }
+    const audiences = Array.isArray(jwt.audience) ? jwt.audience : [jwt.audience];
+    if (!audiences.length || !audiences.every((a) => typeof a === 'string' && a !== '')) {
+      fail('jwt.audience is required (the `aud` your identity provider puts in tokens for this portal): without it, a token minted for another application is accepted');
+    }
+    if (jwt.maxTokenAgeSec !== undefined) positive('jwt.maxTokenAgeSec', jwt.maxTokenAgeSec, 0);
   }
   if (options.authorize !== undefined && typeof options.authorize !== 'function') fail('authorize must be a function');
   if (options.authorize && jwt) fail('pass either authorize or jwt, not both');
   const authenticated = Boolean(options.authorize || jwt);
   const demo = options.demo === true && !authenticated;
+  if (demo && !upstreamIsLocal) {
+    fail(
+      `refusing demo mode with baseUrl on ${sendTarget.host}: demo mode forwards unauthenticated senders, so it only runs ` +
+        'against the mock Updox or another loopback upstream; configure authorize or jwt for a real Updox',
+    );
+  }
   if (!authenticated && options.demo !== true) {
     fail(
       'refusing to start without patient authentication: pass authorize(request) (or jwt: {secret} / {jwksUrl}; ' +
@@ -103,6 +165,17 @@ export function resolveConfig(options = {}) {
     );
   }
   const timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs);
+  const idempotencyTtlMs = positive('idempotencyTtlMs', options.idempotencyTtlMs, DEFAULTS.idempotencyTtlMs);
+  if (idempotencyTtlMs < MIN_IDEMPOTENCY_TTL_MS) {
+    fail(`idempotencyTtlMs must be at least ${MIN_IDEMPOTENCY_TTL_MS} (24 hours): a key forgotten sooner lets a late resend reach Updox again`);
+  }
+  // A claim older than this whose answer never came is an unknown outcome: it must outlive the upstream call.
+  const idempotencyInFlightTtlMs = positive('idempotencyInFlightTtlMs', options.idempotencyInFlightTtlMs, 2 * timeoutMs + 10000);
+  if (idempotencyInFlightTtlMs < timeoutMs) {
+    fail(`idempotencyInFlightTtlMs (${idempotencyInFlightTtlMs}) must be at least timeoutMs (${timeoutMs}): a claim must outlive the upstream call it guards`);
+  }
+  const serverSecret = serverSecretFrom(options.serverSecret, Boolean(options.redisUrl || options.store));
+  if (options.onAccepted !== undefined && typeof options.onAccepted !== 'function') fail('onAccepted must be a function');
   const log = options.quiet ? () => {} : (options.log ?? ((line) => console.log(line)));
   const warn = options.quiet ? () => {} : (options.log ?? ((line) => console.warn(line)));
   const path = options.path ?? DEFAULT_PATH;
@@ -135,9 +208,8 @@ export function resolveConfig(options = {}) {
     redisUrl: options.redisUrl || null,
     store: options.store ?? null,
     requireIdempotencyKey: Boolean(options.requireIdempotencyKey),
-    idempotencyTtlMs: positive('idempotencyTtlMs', options.idempotencyTtlMs, DEFAULTS.idempotencyTtlMs),
-    // A claim outlives any upstream call, then expires if its instance died.
-    idempotencyInFlightTtlMs: positive('idempotencyInFlightTtlMs', options.idempotencyInFlightTtlMs, 2 * timeoutMs + 10000),
+    idempotencyTtlMs,
+    idempotencyInFlightTtlMs,
     idempotencyWaitMs: positive('idempotencyWaitMs', options.idempotencyWaitMs, timeoutMs + 5000),
     idempotencyMaxEntries: positive('idempotencyMaxEntries', options.idempotencyMaxEntries, DEFAULTS.idempotencyMaxEntries),
     idempotencyMaxBytes: positive('idempotencyMaxBytes', options.idempotencyMaxBytes, DEFAULTS.idempotencyMaxBytes),
@@ -146,6 +218,13 @@ export function resolveConfig(options = {}) {
     validateCacheTtlMs: positive('validateCacheTtlMs', options.validateCacheTtlMs, DEFAULTS.validateCacheTtlMs),
     validateCacheMaxEntries: DEFAULTS.validateCacheMaxEntries,
     validateBodyLimit: DEFAULTS.validateBodyLimit,
+    maxInFlightBytesPerPatient: positive('maxInFlightBytesPerPatient', options.maxInFlightBytesPerPatient, DEFAULTS.maxInFlightBytesPerPatient),
+    bodyIdleTimeoutMs: positive('bodyIdleTimeoutMs', options.bodyIdleTimeoutMs, DEFAULTS.bodyIdleTimeoutMs),
+    bodyMinBytesPerSec: positive('bodyMinBytesPerSec', options.bodyMinBytesPerSec, DEFAULTS.bodyMinBytesPerSec),
+    bodyRateGraceMs: DEFAULTS.bodyRateGraceMs,
+    serverSecret,
+    onAccepted: options.onAccepted ?? null,
+    jwtMaxTokenAgeSec: DEFAULTS.jwtMaxTokenAgeSec,
     log,
     warn,
   };
@@ -170,8 +249,9 @@ function rate(name, text) {
  * UPDOX_PROXY_JWT_ISSUER, UPDOX_PROXY_JWT_AUDIENCE, UPDOX_PROXY_DEMO, UPDOX_PROXY_ALLOWED_HOSTS,
  * UPDOX_PROXY_CORS_ORIGINS, UPDOX_PROXY_CORS_CREDENTIALS, UPDOX_PROXY_MAX_IN_FLIGHT_BYTES,
  * UPDOX_PROXY_RATE_LIMIT, UPDOX_PROXY_VALIDATE_RATE_LIMIT, UPDOX_PROXY_VALIDATE_CACHE_TTL_MS,
- * UPDOX_IDEMPOTENCY_TTL_MS, UPDOX_IDEMPOTENCY_REDIS_URL, and the delivery ones
- * (deliveryOptionsFromEnv in delivery-config.mjs).
+ * UPDOX_IDEMPOTENCY_TTL_MS, UPDOX_IDEMPOTENCY_REDIS_URL, UPDOX_PROXY_SERVER_SECRET,
+ * UPDOX_PROXY_JWT_MAX_TOKEN_AGE_SEC, and the delivery ones (deliveryOptionsFromEnv in
+ * delivery-config.mjs).
  */
 export function optionsFromEnv(env = process.env) {
   const o = {};
@@ -205,5 +285,7 @@ export function optionsFromEnv(env = process.env) {
   if (set('UPDOX_IDEMPOTENCY_TTL_MS')) o.idempotencyTtlMs = Number(env.UPDOX_IDEMPOTENCY_TTL_MS);
   if (set('UPDOX_IDEMPOTENCY_REDIS_URL')) o.redisUrl = env.UPDOX_IDEMPOTENCY_REDIS_URL;
   Object.assign(o, deliveryOptionsFromEnv(env));
+  if (set('UPDOX_PROXY_SERVER_SECRET')) o.serverSecret = env.UPDOX_PROXY_SERVER_SECRET;
+  if (set('UPDOX_PROXY_JWT_MAX_TOKEN_AGE_SEC') && o.jwt) o.jwt.maxTokenAgeSec = Number(env.UPDOX_PROXY_JWT_MAX_TOKEN_AGE_SEC);
   return o;
 }

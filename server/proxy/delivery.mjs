@@ -174,7 +174,7 @@ export function createDelivery(config, { redis, budget }) {
       return errorAnswer('proxy_busy', { 'Retry-After': '1' });
     }
     // Unknown, expired or another patient's: the same answer, and Updox is not asked.
-    if (!record || record.patient !== patientOf(principal.scope)) return errorAnswer('not_found');
+    if (!record || record.patient !== patientOf(principal.patientKey)) return errorAnswer('not_found');
     try {
       const cached = await store.cached(key);
       // The time-dependent part (sent -> unconfirmed) is recomputed from the cached events.

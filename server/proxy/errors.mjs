@@ -27,6 +27,14 @@ export const ERRORS = Object.freeze({
   upstream_response_too_large: [502, 'Updox sent an answer too large to relay.', true],
   answer_not_replayable: [502, 'The first request with this Idempotency-Key reached Updox, but its answer was too large to keep.', true],
   internal_error: [500, 'The proxy failed unexpectedly.', true],
+  body_timeout: [408, 'The message arrived too slowly; nothing was sent. Try again.', false],
+  demo_not_local: [403, 'This demo proxy only serves this machine.', false],
+  outcome_unknown: [
+    409,
+    'An earlier attempt to send this message reached Updox and its outcome is unknown, so it was not sent again. ' +
+      'Do not write it again: ask the practice whether it arrived.',
+    true,
+  ],
 });
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -35,9 +43,10 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
  * An answer (what is sent to the client, and what is remembered for an idempotency key):
  * {status, contentType, body: Buffer, headers?}.
  */
-export function errorAnswer(code, headers) {
+export function errorAnswer(code, headers, path) {
   const [status, message] = ERRORS[code];
-  const answer = { status, contentType: JSON_TYPE, body: Buffer.from(JSON.stringify({ error: code, message })) };
+  const fields = path === undefined ? { error: code, message } : { error: code, message, path };
+  const answer = { status, contentType: JSON_TYPE, body: Buffer.from(JSON.stringify(fields)) };
   if (headers) answer.headers = headers;
   return answer;
 }

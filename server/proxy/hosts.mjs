@@ -42,13 +42,24 @@ export function hostAllowed(host, allowed, local) {
   return h.name === name || (isLoopbackAddress(address) && LOOPBACK_NAMES.includes(h.name));
 }
 
-/** True when `origin` is the origin of a page served from `host` (already allowed). */
-export function isSameOrigin(origin, host) {
+/**
+ * True when `origin` is the origin of a page served from `host` (already allowed), scheme
+ * included: the page must be https (the listener may be plain http behind a TLS-terminating
+ * front), or plain http only on a loopback name reached over plain http (development). A
+ * page served in clear text could be rewritten on the way, so it may not send as a patient.
+ */
+export function isSameOrigin(origin, host, local) {
   try {
     const o = new URL(origin);
-    const defaultPort = o.protocol === 'https:' ? ':443' : ':80';
-    const h = String(host ?? '').toLowerCase();
-    return o.host === h || `${o.host}${defaultPort}` === h;
+    const h = parseHost(host);
+    if (!h) return false;
+    const tls = local?.defaultPort === 443;
+    if (o.protocol === 'http:') {
+      if (tls || !LOOPBACK_NAMES.includes(h.name) && !isLoopbackAddress(h.name)) return false;
+    } else if (o.protocol !== 'https:') return false;
+    const originPort = o.port === '' ? (o.protocol === 'https:' ? 443 : 80) : Number(o.port);
+    const hostPort = h.port ?? (tls || o.protocol === 'https:' ? 443 : 80);
+    return o.hostname.toLowerCase().replace(/\.$/, '') === h.name && originPort === hostPort;
   } catch {
     return false;
   }

@@ -9,11 +9,11 @@ export interface UpdoxCredentials {
   userId: string;
 }
 
-/** Who is sending: the patient the message must come from, and the idempotency scope. */
+/** Who is sending: the patient the message must come from. */
 export interface Principal {
-  /** The authenticated patient: the body's `from` must be `patient:{patientId}` and/or `patientDemographics.patientId` must equal it. */
+  /** The authenticated patient: the body's one sender (`from: "patient:{patientId}"`, or `patientDemographics.patientId`) must be this patient. Idempotency keys are scoped by it. */
   patientId: string | number;
-  /** Idempotency keys (and DirectAddressValidate answers) are scoped to this; default: patientId. */
+  /** @deprecated Ignored: keys are scoped by the patient, never a session, so a resend after signing in again finds its key. */
   scope?: string;
 }
 
@@ -28,12 +28,14 @@ export interface JwtOptions {
   secret?: string;
   /** A JWKS URL whose keys sign RS256 or ES256 tokens. */
   jwksUrl?: string;
-  /** Required `iss`, when set. */
+  /** Required `iss`. Required with jwksUrl (the proxy refuses to start without it). */
   issuer?: string;
-  /** Required `aud`, when set. */
-  audience?: string | string[];
-  /** Allowed clock skew for `exp`/`nbf`, seconds (default 5). */
+  /** Required `aud` (this portal's audience at the identity provider). Required: the proxy refuses to start without it. */
+  audience: string | string[];
+  /** Allowed clock skew for `exp`/`nbf`/`iat`, seconds (default 5). */
   clockToleranceSec?: number;
+  /** Oldest token accepted (by `iat`), and longest validity (`exp - iat`), seconds. Default 43200 (12 h). `iat` is required. */
+  maxTokenAgeSec?: number;
 }
 
 /** What authorize() is given besides the request: the Node req/res through the Node adapter, or whatever a fetch handler's caller passed. */
@@ -43,21 +45,35 @@ export interface AuthorizeContext {
   [key: string]: unknown;
 }
 
-/** The idempotency store interface (memory and Redis are built in); values are opaque strings. */
+/**
+ * The idempotency store interface (memory and Redis are built in); values are opaque strings.
+ * Every entry lives the key's life (`idempotencyTtlMs`); a claim older than
+ * `idempotencyInFlightTtlMs` that was never completed nor released is `unknown` (blocked).
+ */
 export interface IdempotencyStore {
   claim(key: string, fingerprint: string): Promise<
     | { state: 'claimed'; token: string }
-    | { state: 'in_flight' | 'mismatch' | 'full' }
+    | { state: 'in_flight' | 'unknown' | 'mismatch' | 'full' }
     | { state: 'completed'; answer: string }
   >;
-  complete(key: string, token: string, answer: string): Promise<boolean>;
+  /** Stores the answer if `token` owns the claim; with `fingerprint`, also when the entry was lost meanwhile. */
+  complete(key: string, token: string, answer: string, fingerprint?: string): Promise<boolean>;
   release(key: string, token: string): Promise<boolean>;
-  wait(key: string, timeoutMs: number): Promise<{ state: 'completed'; answer: string } | { state: 'gone' | 'in_flight' }>;
+  peek(key: string): Promise<null | { state: 'in_flight' | 'unknown' | 'completed'; fingerprint: string; answer?: string }>;
+  wait(key: string, timeoutMs: number): Promise<{ state: 'completed'; answer: string } | { state: 'gone' | 'in_flight' | 'unknown' }>;
   close(): Promise<void>;
 }
 
+/** What `onAccepted` listeners are told when Updox accepts a message. */
+export interface AcceptedMessage {
+  /** Updox's messageId. */
+  messageId: string;
+  /** The patient, as the keyed hash the proxy logs and stores (see UpdoxProxy.patientKey). */
+  patientKey: string;
+}
+
 export interface UpdoxProxyOptions {
-  /** Updox's API base URL, e.g. `https://updoxqa.com/api/io` (QA) or `https://myupdox.com/api/io`. Required. */
+  /** Updox's API base URL, e.g. `https://updoxqa.com/api/io` (QA) or `https://myupdox.com/api/io`. Required; https (plain http only to a loopback address). */
   baseUrl: string;
   /** The Updox credentials. Required: the package has none built in. */
   auth: UpdoxCredentials;
@@ -65,7 +81,7 @@ export interface UpdoxProxyOptions {
   authorize?: (request: Request, context?: AuthorizeContext) => Principal | null | undefined | false | Promise<Principal | null | undefined | false>;
   /** Authenticates with `Authorization: Bearer <JWT>` (`sub` = patient ID, `exp` required) instead of authorize. */
   jwt?: JwtOptions;
-  /** No authentication: senders are not bound (a demo; prints a warning). Needed when neither authorize nor jwt is given. */
+  /** No authentication: senders are not bound (a demo; prints a warning). Needed when neither authorize nor jwt is given. Refused unless baseUrl is a loopback address (the mock); requests arriving on a non-loopback address get 403 `demo_not_local`. */
   demo?: boolean;
   /** The send route. Default `/api/updox/PatientDirectMessageSend`. */
   path?: string;
@@ -77,6 +93,16 @@ export interface UpdoxProxyOptions {
   bodyLimit?: number;
   /** Bytes of request bodies held at once across all requests; above it, 503 `proxy_busy`. Default 256 MiB (a 512 MB container). */
   maxInFlightBytes?: number;
+  /** Bytes of request bodies one patient may hold at once; above it, 503 `proxy_busy` for that patient only. Default 60 MiB. */
+  maxInFlightBytesPerPatient?: number;
+  /** A body with no byte for this long is cut off (408 `body_timeout`, its reservation given back), ms. Default 10000. */
+  bodyIdleTimeoutMs?: number;
+  /** After 10 s, a body averaging less than this is cut off (408 `body_timeout`), bytes per second. Default 8192. */
+  bodyMinBytesPerSec?: number;
+  /** The secret keying everything kept at rest (store keys, sealed answers, rate-limit keys, the audit log's patient hash): 32+ bytes, the same on every instance. Required with redisUrl or store; default (memory store) a random one per process. */
+  serverSecret?: string;
+  /** Called with {messageId, patientKey} each time Updox accepts a message (its failure never changes the answer). */
+  onAccepted?: (accepted: AcceptedMessage) => void | Promise<void>;
   /** Host names (`name` or `name:port`, `*` for any) the proxy answers. Default: the address and port it listens on, plus localhost on a loopback listener (Node adapter); loopback names only (fetch handler). */
   allowedHosts?: string[];
   /** Origins allowed to call the proxy from another origin (CORS). Default none: same-origin only. */
@@ -85,27 +111,27 @@ export interface UpdoxProxyOptions {
   corsCredentials?: boolean;
   /** Per-patient limits. Default send 60/3600 s, validate 600/3600 s, delivery 1200/3600 s; demo mode 100000/60 s. */
   rateLimit?: { send?: RateLimit; validate?: RateLimit; delivery?: RateLimit };
-  /** Redis URL: idempotency keys and rate limits shared by every instance (needs the `redis` package). */
+  /** Redis URL: idempotency keys and rate limits shared by every instance (needs the `redis` package, and serverSecret). Run Redis with persistence. */
   redisUrl?: string;
   /** A custom idempotency store (instead of memory or Redis). */
   store?: IdempotencyStore;
   /** Refuse sends without an Idempotency-Key (400). Default false. */
   requireIdempotencyKey?: boolean;
-  /** How long an answer is remembered for its key, ms. Default 600000. */
+  /** A key's life: its answer is replayed (or it stays blocked) this long, ms. Default and minimum 86400000 (24 h). */
   idempotencyTtlMs?: number;
-  /** When a claim whose instance died expires, ms. Default 2 × timeoutMs + 10000. */
+  /** A claim never completed in this long reads as an unknown outcome (409 `outcome_unknown`, never forwarded again), ms. Default 2 × timeoutMs + 10000; at least timeoutMs. */
   idempotencyInFlightTtlMs?: number;
   /** How long a repeat waits for the first request's answer before 409, ms. Default timeoutMs + 5000. */
   idempotencyWaitMs?: number;
-  /** Memory store: most keys held. Default 10000. */
+  /** Memory store: most keys held. Default 100000. */
   idempotencyMaxEntries?: number;
-  /** Memory store: most bytes of answers held. Default 16 MiB. */
+  /** Memory store: most bytes of answers held. Default 128 MiB. */
   idempotencyMaxBytes?: number;
   /** Largest answer remembered for a key, bytes. Default 64 KiB. */
   maxAnswerBytes?: number;
   /** Largest answer relayed from Updox, bytes. Default 8 MiB. */
   maxUpstreamBytes?: number;
-  /** How long a DirectAddressValidate answer is cached per scope and recipient, ms. Default 600000. */
+  /** How long a DirectAddressValidate answer is cached per patient and recipient, ms. Default 600000. */
   validateCacheTtlMs?: number;
   // Delivery status (docs/delivery-status.md).
   /** The delivery-status route. Default `/api/updox/MdnStatusList`. */
@@ -124,7 +150,7 @@ export interface UpdoxProxyOptions {
   webhookAllowedIps?: string[];
   /** The clock, ms since the epoch (tests). Default Date.now. */
   now?: () => number;
-  /** Where log lines go (one per request, without PHI). Default console.log. */
+  /** Where log lines go: one audit line per request (request id, keyed hash of the patient, outcome class, Updox's messageId), without PHI. Default console.log. */
   log?: (line: string) => void;
   /** No log lines at all. */
   quiet?: boolean;
@@ -160,6 +186,10 @@ export interface UpdoxProxy {
   readonly demo: boolean;
   /** The idempotency store in use. */
   store(): Promise<IdempotencyStore>;
+  /** Adds a listener told {messageId, patientKey} each time Updox accepts a message. */
+  onAccepted(listener: (accepted: AcceptedMessage) => void | Promise<void>): void;
+  /** The keyed hash by which the proxy knows a patient (as in onAccepted and the audit log). */
+  patientKey(patientId: string): string;
   /** Closes the stores and the Redis connection the proxy opened. */
   close(): Promise<void>;
 }
@@ -226,4 +256,7 @@ export type ProxyErrorCode =
   | 'upstream_connection_lost'
   | 'upstream_response_too_large'
   | 'answer_not_replayable'
-  | 'internal_error';
+  | 'internal_error'
+  | 'body_timeout'
+  | 'demo_not_local'
+  | 'outcome_unknown';

@@ -7,20 +7,27 @@
 //   POST <webhookPath><token> (when webhookToken is set)               Updox's inbound_mdn
 //
 // For each request, in order: Host allow-list (421), origin / CORS (403; OPTIONS answered),
-// method (405), media type (415), patient authentication (401), rate limit (429), then the
-// route: a send's Idempotency-Key (400), body within the limits (413, 503 proxy_busy), JSON
-// (400), sender bound to the patient (403), idempotency (422, 409, 503), and Updox. No other
-// Updox method is reachable. Logs: one line per request, never content, names, addresses,
-// credentials or keys.
+// method (405), media type (415), patient authentication (401), then the route. A send: its
+// Idempotency-Key (400); a key already known for this patient is a resend, answered from the
+// store (its body hashed as it arrives and never held, no rate-limit point taken); otherwise
+// the rate limit (429), the body within its limits (413, 503 proxy_busy, 408 body_timeout),
+// JSON and its members (400), the sender bound to the patient (403), idempotency (422, 409,
+// 503), and Updox. What the store keeps follows the one outcome rule (outcome.mjs). No other
+// Updox method is reachable. Logs: one audit line per request (request id, keyed hash of the
+// patient, outcome class, Updox's messageId), never content, names, addresses, credentials
+// or keys.
+import { randomUUID } from 'node:crypto';
 import { createAuthenticator } from './authenticate.mjs';
 import { InFlightBudget, contentLength, readBody } from './body.mjs';
 import { DEFAULT_PATH, DEFAULT_VALIDATE_PATH, optionsFromEnv, resolveConfig } from './config.mjs';
 import { ERRORS, errorAnswer } from './errors.mjs';
-import { hostAllowed, isSameOrigin } from './hosts.mjs';
-import { fingerprint, idempotencySecrets, openAnswer, sealAnswer } from './idempotency.mjs';
+import { hostAllowed, isLoopbackAddress, isSameOrigin } from './hosts.mjs';
+import { fingerprint, fingerprinter, idempotencySecrets, openAnswer, patientKeyOf, sealAnswer } from './idempotency.mjs';
 import { createMemoryIdempotencyStore } from './idempotency-memory.mjs';
-import { acceptedMessageId, createDelivery, deliveryLogPath, deliveryRouteOf } from './delivery.mjs';
+import { createDelivery, deliveryLogPath, deliveryRouteOf } from './delivery.mjs';
+import { JsonLimitError } from './json-scan.mjs';
 import { BodyShapeError, readSendBody, senderIs, withServerAuth } from './message.mjs';
+import { outcomeOf } from './outcome.mjs';
 import { createRateLimiter } from './rate-limit.mjs';
 import { postToUpdox } from './upstream.mjs';
 import { AnswerCache, cacheKey, isCacheable, recipientOf } from './validate-route.mjs';
@@ -74,7 +81,7 @@ function openState(config) {
       .then((r) => createRateLimiter(config.rateLimits[route], route, r));
     return async (key) => (await made)(key);
   };
-  const budget = new InFlightBudget(config.maxInFlightBytes);
+  const budget = new InFlightBudget(config.maxInFlightBytes, config.maxInFlightBytesPerPatient);
   return {
     redis,
     store,
@@ -85,7 +92,21 @@ function openState(config) {
     cache: new AnswerCache({ ttlMs: config.validateCacheTtlMs, maxEntries: config.validateCacheMaxEntries }),
     pending: new Map(), // validate lookups in progress, by cache key
     authenticate: createAuthenticator(config),
+    // Called with {messageId, patientKey} each time Updox accepts a message (a listener's
+    // failure never changes the answer).
+    accepted: config.onAccepted ? [config.onAccepted] : [],
   };
+}
+
+/** Tells the listeners that Updox accepted `messageId` from the patient `patientKey`. */
+function announceAccepted(config, state, messageId, patientKey) {
+  for (const listener of state.accepted) {
+    try {
+      Promise.resolve(listener({ messageId, patientKey })).catch(() => config.log(`${new Date().toISOString()} proxy onAccepted failed`));
+    } catch {
+      config.log(`${new Date().toISOString()} proxy onAccepted failed`);
+    }
+  }
 }
 
 // ---- admission ---------------------------------------------------------------------------------
@@ -105,7 +126,8 @@ async function admit(config, state, ex, route, out) {
     if (config.corsCredentials) out['Access-Control-Allow-Credentials'] = 'true';
   }
   if (config.corsOrigins.size > 0) out.Vary = 'Origin';
-  if (origin !== null && !listed && !isSameOrigin(origin, host)) return { answer: errorAnswer('origin_not_allowed') };
+  if (origin !== null && !listed && !isSameOrigin(origin, host, ex.local)) return { answer: errorAnswer('origin_not_allowed') };
+  if (config.demo && ex.local && !isLoopbackAddress(ex.local.address)) return { answer: errorAnswer('demo_not_local') };
   if (ex.method === 'OPTIONS') {
     out.Allow = 'POST, OPTIONS';
     if (listed) {
@@ -121,105 +143,183 @@ async function admit(config, state, ex, route, out) {
   }
   const mediaType = String(ex.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') return { answer: errorAnswer('unsupported_media_type') };
-  const principal = await state.authenticate(ex.request, ex.context);
-  if (!principal) return { answer: errorAnswer('unauthorized') };
+  const authenticated = await state.authenticate(ex.request, ex.context);
+  if (!authenticated) return { answer: errorAnswer('unauthorized') };
+  const principal = { ...authenticated, patientKey: patientKeyOf(config.serverSecret, authenticated.patientId) };
+  ex.note.patientKey = principal.patientKey;
+  return { principal };
+}
+
+/** Takes a rate-limit point: null when allowed, else the refusal to answer. */
+async function rateLimit(state, route, principal) {
   let limited;
   try {
-    limited = await state.limits[route](principal.patientId ?? 'demo');
+    limited = await state.limits[route](principal.patientKey);
   } catch {
-    return { answer: errorAnswer('proxy_busy', { 'Retry-After': '1' }) };
+    return errorAnswer('proxy_busy', { 'Retry-After': '1' });
   }
-  if (limited) return { answer: errorAnswer('rate_limited', { 'Retry-After': String(limited.retryAfterSec) }) };
-  return { principal };
+  return limited ? errorAnswer('rate_limited', { 'Retry-After': String(limited.retryAfterSec) }) : null;
 }
 
 // ---- Updox --------------------------------------------------------------------------------
 
-/** Forwards and turns the outcome into an answer; `remember` says whether a retry must not resend. */
-async function callUpdox(config, target, segments, idempotencyKey) {
-  const result = await postToUpdox(target, segments, {
+/** The answer for postToUpdox's result. */
+function answerOf(result) {
+  switch (result.kind) {
+    case 'answer':
+      return result.answer;
+    case 'unreachable':
+      return errorAnswer('upstream_unreachable');
+    case 'timeout':
+      return errorAnswer('upstream_timeout');
+    case 'too_large':
+      return errorAnswer('upstream_response_too_large');
+    default:
+      return errorAnswer('upstream_connection_lost');
+  }
+}
+
+/** Forwards a send; resolves {answer, outcome} and notes the outcome for the audit line. */
+async function forwardSend(config, state, ex, segments, idempotencyKey, patientKey) {
+  const result = await postToUpdox(config.sendTarget, segments, {
     timeoutMs: config.timeoutMs,
     maxAnswerBytes: config.maxUpstreamBytes,
     idempotencyKey,
   });
-  switch (result.kind) {
-    case 'answer':
-      return { answer: result.answer, remember: true };
-    case 'unreachable':
-      return { answer: errorAnswer('upstream_unreachable'), remember: false };
-    case 'timeout':
-      return { answer: errorAnswer('upstream_timeout'), remember: result.connected };
-    case 'too_large':
-      return { answer: errorAnswer('upstream_response_too_large'), remember: true };
-    default:
-      return { answer: errorAnswer('upstream_connection_lost'), remember: true };
+  const { outcome, envelope } = outcomeOf(result);
+  ex.note.outcome = `forwarded-${outcome.replace('_', '-')}`;
+  if (envelope?.messageId) ex.note.messageId = envelope.messageId;
+  if (envelope?.successful && envelope.messageId) {
+    // Recorded before the patient hears of the send, so a status question right after it finds it.
+    await state.delivery.recordAccepted(envelope.messageId, patientKey);
+    announceAccepted(config, state, envelope.messageId, patientKey);
+  }
+  return { answer: answerOf(result), outcome };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const COMPLETE_RETRY_MS = [100, 300, 1000, 2000, 4000];
+
+/** Runs a store write, retried with backoff; resolves its result, or `failed` after the last try. */
+async function retried(write, failed, delays = [50, 250, 1000]) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch {
+      if (attempt >= delays.length) return failed;
+      await sleep(delays[attempt]);
+    }
   }
 }
 
-/** Forwards a send; a message Updox accepted is recorded for its delivery status. */
-async function forwardSend(config, state, segments, key, scope) {
-  const result = await callUpdox(config, config.sendTarget, segments, key);
-  await state.delivery.recordAccepted(acceptedMessageId(result.answer), scope);
-  return result;
+/** The answer to a resend, from what the store holds for its key. */
+function replayOf(config, secrets, held, ex) {
+  if (held.state === 'unknown') {
+    ex.note.outcome = 'blocked';
+    return errorAnswer('outcome_unknown');
+  }
+  const answer = openAnswer(secrets, held.answer);
+  ex.note.outcome = 'replayed';
+  if (!answer) return errorAnswer('answer_not_replayable');
+  if (answer.status === ERRORS.outcome_unknown[0] && answer.body.includes('"outcome_unknown"')) ex.note.outcome = 'blocked';
+  return { ...answer, replayed: true };
 }
 
-/**
- * Sends a keyed request at most once: the first request for (scope, key) goes to Updox,
- * repeats get its answer. A repeat that finds the key in flight waits up to
- * idempotencyWaitMs for the answer, then gets 409 `request_in_progress`; if the claim goes
- * away meanwhile (released, or expired because its instance died) the repeat claims the key.
- */
-async function sendOnce(config, state, { key, scope, raw, segments }) {
-  let store;
+/** Waits for the request that holds the key; the waiter holds no body. */
+async function waitForHolder(config, store, secrets, ex) {
+  let waited;
   try {
-    ({ store } = await state.store);
+    waited = await store.wait(secrets.storeKey, config.idempotencyWaitMs);
   } catch {
     return errorAnswer('idempotency_unavailable');
   }
-  const secrets = idempotencySecrets(scope, key);
+  if (waited.state === 'completed' || waited.state === 'unknown') return replayOf(config, secrets, waited, ex);
+  // Still running, or released meanwhile (this resend's body was not kept): ask again later.
+  ex.note.outcome = 'in-progress';
+  return errorAnswer('request_in_progress');
+}
+
+/**
+ * A resend: the key is known for this patient. Its body is only hashed (to tell a resend from
+ * another message under the same key), never held, and it is answered from the store.
+ */
+async function resend(config, store, secrets, held, ex) {
+  const mac = fingerprinter(secrets);
+  const read = await readBody(ex.source, {
+    limit: config.bodyLimit,
+    onChunk: (chunk) => mac.update(chunk),
+    idleMs: config.bodyIdleTimeoutMs,
+    minBytesPerSec: config.bodyMinBytesPerSec,
+    graceMs: config.bodyRateGraceMs,
+  });
+  ex.note.bytesIn = read.size;
+  if (read.refused) return refusal(read.refused);
+  if (mac.digest('hex') !== held.fingerprint) return errorAnswer('idempotency_key_reused');
+  if (held.state === 'in_flight') return waitForHolder(config, store, secrets, ex);
+  return replayOf(config, secrets, held, ex);
+}
+
+/** A body refusal as an answer (busy: retry shortly; too slow: the connection is closed). */
+function refusal(code) {
+  if (code === 'proxy_busy') return errorAnswer(code, { 'Retry-After': '1' });
+  const answer = errorAnswer(code);
+  if (code === 'body_timeout') answer.closeConnection = true;
+  return answer;
+}
+
+/**
+ * Sends a keyed request at most once, by the one outcome rule: the first request for
+ * (patient, key) goes to Updox; a final answer is kept and replayed for the key's life; an
+ * answer proving nothing was processed is not kept (the resend is forwarded); an unknown
+ * outcome blocks the key (409 `outcome_unknown`). A repeat that finds the key in flight
+ * gives back its body and waits up to idempotencyWaitMs.
+ */
+async function sendOnce(config, state, store, { key, secrets, raw, segments, dropBody, patientKey }, ex) {
   const fp = fingerprint(secrets, raw);
-  const replay = (sealed) => {
-    const answer = openAnswer(secrets, sealed);
-    return answer ? { ...answer, replayed: true } : errorAnswer('answer_not_replayable');
-  };
-  const deadline = Date.now() + config.idempotencyWaitMs;
   for (let attempt = 0; attempt < 3; attempt++) {
     let claim;
     try {
       claim = await store.claim(secrets.storeKey, fp);
-    } catch {
+    } catch (err) {
+      if (err?.claimToken) releaseLater(config, store, secrets.storeKey, err.claimToken);
       return errorAnswer('idempotency_unavailable');
     }
     if (claim.state === 'mismatch') return errorAnswer('idempotency_key_reused');
     if (claim.state === 'full') return errorAnswer('idempotency_store_full', { 'Retry-After': '1' });
-    if (claim.state === 'completed') return replay(claim.answer);
+    if (claim.state === 'completed' || claim.state === 'unknown') return replayOf(config, secrets, claim, ex);
     if (claim.state === 'in_flight') {
-      let waited;
-      try {
-        waited = await store.wait(secrets.storeKey, Math.max(0, deadline - Date.now()));
-      } catch {
-        return errorAnswer('idempotency_unavailable');
-      }
-      if (waited.state === 'completed') return replay(waited.answer);
-      if (waited.state === 'gone') continue;
-      return errorAnswer('request_in_progress');
+      dropBody();
+      return waitForHolder(config, store, secrets, ex);
     }
     // claimed: this request is the one that goes to Updox.
-    const { answer, remember } = await forwardSend(config, state, segments, key, scope);
-    try {
-      if (!remember) await store.release(secrets.storeKey, claim.token);
-      else {
-        const kept = answer.body.length <= config.maxAnswerBytes ? answer : errorAnswer('answer_not_replayable');
-        if (!(await store.complete(secrets.storeKey, claim.token, sealAnswer(secrets, kept)))) {
-          config.log(`${new Date().toISOString()} proxy idempotency claim expired before the answer; answer not kept`);
-        }
-      }
-    } catch {
-      config.log(`${new Date().toISOString()} proxy idempotency store error (the claim will expire)`);
+    const { answer, outcome } = await forwardSend(config, state, ex, segments, key, patientKey);
+    dropBody();
+    if (outcome === 'not_processed') {
+      const released = await retried(() => store.release(secrets.storeKey, claim.token), null);
+      if (released === null) config.log(`${new Date().toISOString()} proxy idempotency store error: key not released (it will read as unknown)`);
+      return answer;
+    }
+    let kept = outcome === 'unknown' ? errorAnswer('outcome_unknown') : answer;
+    if (kept.body.length > config.maxAnswerBytes) kept = errorAnswer('answer_not_replayable');
+    const sealed = sealAnswer(secrets, kept);
+    // Retried for several seconds (a store restarting): until it is kept, the outcome is not proven.
+    const stored = await retried(() => store.complete(secrets.storeKey, claim.token, sealed, fp), null, COMPLETE_RETRY_MS);
+    if (stored === null) {
+      // The claim stays, for the key's life: resends are told the outcome is unknown.
+      config.log(`${new Date().toISOString()} proxy idempotency store error: answer not kept (the key reads as unknown)`);
+    } else if (stored === false) {
+      config.log(`${new Date().toISOString()} proxy idempotency claim lost before the answer; answer not kept`);
     }
     return answer;
   }
   return errorAnswer('request_in_progress');
+}
+
+/** A claim whose outcome the store could not confirm: give it back when the store answers again. */
+function releaseLater(config, store, storeKey, token) {
+  retried(() => store.release(storeKey, token), null, [500, 2000, 8000, 30000]).then((released) => {
+    if (released === null) config.log(`${new Date().toISOString()} proxy idempotency store error: an unconfirmed claim was not released`);
+  });
 }
 
 // ---- the two routes ----------------------------------------------------------------------
@@ -228,49 +328,91 @@ async function sendRoute(config, state, ex, principal) {
   const key = ex.headers.get('idempotency-key');
   if (key === null && config.requireIdempotencyKey) return errorAnswer('idempotency_key_required');
   if (key !== null && !KEY_PATTERN.test(key)) return errorAnswer('invalid_idempotency_key');
-  const lease = { bytes: 0 };
+  let store = null;
+  let secrets = null;
+  if (key !== null) {
+    try {
+      ({ store } = await state.store);
+    } catch {
+      return errorAnswer('idempotency_unavailable');
+    }
+    secrets = idempotencySecrets(config.serverSecret, principal.patientKey, key);
+    let held;
+    try {
+      held = await store.peek(secrets.storeKey);
+    } catch {
+      return errorAnswer('idempotency_unavailable');
+    }
+    if (held) return resend(config, store, secrets, held, ex);
+  }
+  const limited = await rateLimit(state, 'send', principal);
+  if (limited) return limited;
+  const who = principal.patientId === null ? null : principal.patientKey;
+  const lease = { bytes: 0, who };
+  const dropBody = () => {
+    state.budget.give(lease.bytes, who);
+    lease.bytes = 0;
+  };
   try {
-    const read = await readBody(ex.source, { limit: config.bodyLimit, budget: state.budget, lease });
+    const read = await readBody(ex.source, {
+      limit: config.bodyLimit,
+      budget: state.budget,
+      lease,
+      idleMs: config.bodyIdleTimeoutMs,
+      minBytesPerSec: config.bodyMinBytesPerSec,
+      graceMs: config.bodyRateGraceMs,
+    });
     ex.note.bytesIn = read.size;
-    if (read.refused) return errorAnswer(read.refused, read.refused === 'proxy_busy' ? { 'Retry-After': '1' } : undefined);
+    if (read.refused) return refusal(read.refused);
     const raw = read.body;
     let body;
     try {
       body = readSendBody(raw);
     } catch (err) {
-      return errorAnswer(err instanceof BodyShapeError ? 'invalid_request' : 'invalid_json');
+      if (err instanceof BodyShapeError) return errorAnswer('invalid_request', undefined, err.path);
+      return errorAnswer(err instanceof JsonLimitError ? 'invalid_request' : 'invalid_json');
     }
     if (principal.patientId !== null && !senderIs(body, principal.patientId)) return errorAnswer('sender_mismatch');
     const segments = withServerAuth(raw, body, config.authJson); // browser-sent auth is never forwarded
-    if (key === null) return (await forwardSend(config, state, segments, undefined, principal.scope)).answer;
-    return await sendOnce(config, state, { key, scope: principal.scope, raw, segments });
+    if (key === null) return (await forwardSend(config, state, ex, segments, undefined, principal.patientKey)).answer;
+    return await sendOnce(config, state, store, { key, secrets, raw, segments, dropBody, patientKey: principal.patientKey }, ex);
   } finally {
-    state.budget.give(lease.bytes);
+    dropBody();
   }
 }
 
 async function validateRoute(config, state, ex, principal) {
-  const lease = { bytes: 0 };
+  const limited = await rateLimit(state, 'validate', principal);
+  if (limited) return limited;
+  const lease = { bytes: 0, who: null };
   let read;
   try {
-    read = await readBody(ex.source, { limit: config.validateBodyLimit, budget: state.budget, lease });
+    read = await readBody(ex.source, {
+      limit: config.validateBodyLimit,
+      budget: state.budget,
+      lease,
+      idleMs: config.bodyIdleTimeoutMs,
+    });
   } finally {
-    state.budget.give(lease.bytes);
+    state.budget.give(lease.bytes, null);
   }
   ex.note.bytesIn = read.size;
-  if (read.refused) return errorAnswer(read.refused, read.refused === 'proxy_busy' ? { 'Retry-After': '1' } : undefined);
+  if (read.refused) return refusal(read.refused);
   const { recipient, error } = recipientOf(read.body);
   if (error) return errorAnswer(error);
-  const ck = cacheKey(principal.scope, recipient);
+  const ck = cacheKey(principal.patientKey, recipient);
   const cached = state.cache.get(ck);
   if (cached) return { ...cached, cached: true };
   let lookup = state.pending.get(ck);
   if (!lookup) {
     const payload = Buffer.from(`{"recipient":${JSON.stringify(recipient)},"auth":${config.authJson}}`);
-    lookup = callUpdox(config, config.validateTarget, [payload]).then(({ answer }) => {
-      if (isCacheable(answer)) state.cache.set(ck, answer);
-      return answer;
-    });
+    lookup = postToUpdox(config.validateTarget, [payload], { timeoutMs: config.timeoutMs, maxAnswerBytes: config.maxUpstreamBytes }).then(
+      (result) => {
+        const answer = answerOf(result);
+        if (isCacheable(answer)) state.cache.set(ck, answer);
+        return answer;
+      },
+    );
     state.pending.set(ck, lookup);
     lookup.finally(() => state.pending.delete(ck)).catch(() => {});
   }
@@ -314,12 +456,15 @@ async function run(config, state, ex) {
   const method = /^[A-Z]{1,10}$/.test(ex.method) ? ex.method : 'OTHER';
   const path = ex.route === 'send' ? config.path : ex.route === 'validate' ? config.validatePath : deliveryLogPath(config, ex.route);
   const flags = `${answer?.replayed ? ' replayed' : ''}${answer?.cached ? ' cached' : ''}`;
+  const outcome = ex.note.outcome ?? (answer === null ? 'aborted' : ex.route === 'send' ? 'refused' : 'lookup');
+  // The audit line: who (a keyed hash), what happened, and Updox's messageId; no PHI.
   config.log(
-    `${new Date().toISOString()} proxy ${method} ${path} ${answer ? answer.status : 'aborted'} in=${ex.note.bytesIn}B ` +
-      `out=${answer ? answer.body.length : 0}B ${ms.toFixed(1)}ms${flags}`,
+    `${new Date().toISOString()} proxy ${method} ${path} ${answer ? answer.status : 'aborted'} id=${ex.note.requestId} ` +
+      `patient=${ex.note.patientKey ? ex.note.patientKey.slice(0, 16) : '-'} outcome=${outcome} ` +
+      `messageId=${ex.note.messageId ?? '-'} in=${ex.note.bytesIn}B out=${answer ? answer.body.length : 0}B ${ms.toFixed(1)}ms${flags}`,
   );
   if (!answer) return null;
-  return { ...answer, headers: { ...out, ...answer.headers } };
+  return { ...answer, headers: { ...out, 'X-Request-Id': ex.note.requestId, ...answer.headers } };
 }
 
 /** The response headers of an answer. */
@@ -369,7 +514,7 @@ async function fetchHandler(config, state, request, context) {
     context,
     local: context?.local ?? null,
     source,
-    note: { bytesIn: 0 },
+    note: { bytesIn: 0, requestId: randomUUID() },
   });
   source.stop();
   return toResponse(answer ?? errorAnswer('internal_error'));
@@ -448,6 +593,7 @@ function writeNode(res, answer) {
   if (res.destroyed || res.headersSent) return;
   const headers = headersOf(answer);
   headers['Content-Length'] = answer.body.length;
+  if (answer.closeConnection) headers.Connection = 'close';
   res.writeHead(answer.status, headers);
   res.end(answer.body);
 }
@@ -502,12 +648,14 @@ function nodeHandler(config, state, req, res, next) {
       ? { address: socket.localAddress, port: socket.localPort, defaultPort: socket.encrypted ? 443 : 80 }
       : null,
     source,
-    note: { bytesIn: 0 },
+    note: { bytesIn: 0, requestId: randomUUID() },
   }).then((answer) => {
     source.stop();
     if (!answer) return;
     writeNode(res, answer);
-    if (!req.complete && !req.destroyed) discardRest(req, config.bodyLimit);
+    // A body that stopped arriving is not waited for: the connection is closed once answered.
+    if (answer.closeConnection) res.once('finish', () => req.socket?.destroy());
+    else if (!req.complete && !req.destroyed) discardRest(req, config.bodyLimit);
   });
   return true;
 }
@@ -541,6 +689,9 @@ export function createUpdoxProxy(options = {}) {
   handler.targets = Object.freeze({ send: config.sendTarget.href, validate: config.validateTarget.href });
   handler.demo = config.demo;
   handler.store = () => state.store.then((s) => s.store);
+  // Listeners told {messageId, patientKey} when Updox accepts a message (delivery tracking).
+  handler.onAccepted = (listener) => state.accepted.push(listener);
+  handler.patientKey = (patientId) => patientKeyOf(config.serverSecret, patientId);
   handler.close = async () => {
     await state.delivery.close();
     const opened = await state.store.catch(() => null);

@@ -2,6 +2,9 @@
 // grammar, UTF-8) and reports where each member of an object starts and ends, without
 // building strings or objects for the values. The proxy uses it to read the few small fields
 // it needs from bodies of tens of megabytes, and to cut and splice bytes by offset.
+// Memory is bounded by construction: nesting deeper than MAX_DEPTH and objects read member by
+// member with more than their cap of members are refused, so what it keeps is a few dozen
+// records whatever the body holds.
 import { isUtf8 } from 'node:buffer';
 
 export class JsonSyntaxError extends Error {
@@ -11,6 +14,19 @@ export class JsonSyntaxError extends Error {
     this.at = at;
   }
 }
+
+/** A body within the grammar but beyond what the proxy reads: too deep, or too many members. */
+export class JsonLimitError extends Error {
+  constructor(why) {
+    super(why);
+    this.name = 'JsonLimitError';
+  }
+}
+
+/** Deepest nesting of objects and arrays accepted (a message needs 3). */
+export const MAX_DEPTH = 32;
+/** Most members of an object whose members are listed (a message has 7 at most). */
+export const MAX_MEMBERS = 64;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -100,13 +116,15 @@ function keyAndColon(buf, i) {
  * {start, end}: where it starts and the index just after it. Nesting is followed with an
  * explicit stack, so depth cannot exhaust the call stack.
  */
-export function skipValue(buf, i) {
+export function skipValue(buf, i, depth = 0) {
   const stack = [];
+  const room = MAX_DEPTH - depth;
   i = ws(buf, i);
   const start = i;
   for (;;) {
     i = ws(buf, i);
     const c = buf[i];
+    if ((c === OPEN_OBJECT || c === OPEN_ARRAY) && stack.length >= room) throw new JsonLimitError(`nested deeper than ${MAX_DEPTH} levels`);
     if (c === OPEN_OBJECT) {
       i = ws(buf, i + 1);
       if (buf[i] === CLOSE_OBJECT) i++;
@@ -154,7 +172,7 @@ function decodeKey(buf, keyStart, keyEnd) {
  * valueEnd, first (the value's first byte)}. Also returns `close` (index of the closing
  * brace) and `end` (index after it).
  */
-export function objectMembers(buf, i) {
+export function objectMembers(buf, i, { depth = 0, maxMembers = MAX_MEMBERS } = {}) {
   i = ws(buf, i);
   if (buf[i] !== OPEN_OBJECT) throw new JsonSyntaxError(i);
   const start = i;
@@ -168,7 +186,8 @@ export function objectMembers(buf, i) {
     const keyEnd = string(buf, i);
     i = ws(buf, keyEnd);
     if (buf[i] !== COLON) throw new JsonSyntaxError(i);
-    const value = skipValue(buf, i + 1);
+    if (members.length >= maxMembers) throw new JsonLimitError(`more than ${maxMembers} members`);
+    const value = skipValue(buf, i + 1, depth + 1);
     members.push({
       key: decodeKey(buf, keyStart, keyEnd),
       keyStart,

@@ -7,31 +7,42 @@ import { memberValue, objectMembers, scanJsonObject } from './json-scan.mjs';
 // 128 characters), so it is not decoded.
 const MAX_SENDER_VALUE_BYTES = 4096;
 
-/** Case-folds the way lenient JSON binders compare names (Java's equalsIgnoreCase folds ı, ſ, K). */
-const fold = (name) => name.toUpperCase().toLowerCase();
+/** The members a message may have; anything else is refused before it reaches Updox. */
+export const MESSAGE_MEMBERS = Object.freeze(['to', 'subject', 'textMessage', 'from', 'patientDemographics', 'attachments', 'auth']);
+/** The members patientDemographics may have. */
+export const DEMOGRAPHICS_MEMBERS = Object.freeze([
+  'patientId',
+  'firstName',
+  'middleName',
+  'lastName',
+  'dateOfBirth',
+  'gender',
+  'emailAddress',
+]);
 
 export class BodyShapeError extends Error {
-  constructor(why) {
+  /** `path`: the member at fault, e.g. `patientDemographics.__proto__`. */
+  constructor(why, path) {
     super(why);
     this.name = 'BodyShapeError';
+    this.path = path;
   }
 }
 
+const pathOf = (prefix, member) => `${prefix}${member.key ?? '(a member name over 1 KiB)'}`;
+
 /**
- * The members named `names` (exact spelling) among `members`, refusing a body that spells one
- * of them twice or in another case: the proxy and Updox must not be able to read different
- * senders or credentials from the same bytes.
+ * The members of an object by name, refusing any name not in `allowed` (exact spelling: a
+ * member spelt in another case could be read as another by a lenient binder) and any name
+ * given twice: the proxy and Updox must not be able to read different senders or
+ * credentials from the same bytes.
  */
-function pick(members, names) {
-  const wanted = new Map(names.map((n) => [fold(n), n]));
+function allowOnly(members, allowed, prefix) {
   const found = {};
   for (const m of members) {
-    if (m.key === null) continue;
-    const canonical = wanted.get(fold(m.key));
-    if (canonical === undefined) continue;
-    if (m.key !== canonical) throw new BodyShapeError(`a member spelt like ${canonical}`);
-    if (found[canonical]) throw new BodyShapeError(`${canonical} given twice`);
-    found[canonical] = m;
+    if (m.key === null || !allowed.includes(m.key)) throw new BodyShapeError('a member the proxy does not forward', pathOf(prefix, m));
+    if (Object.hasOwn(found, m.key)) throw new BodyShapeError('a member given twice', pathOf(prefix, m));
+    found[m.key] = m;
   }
   return found;
 }
@@ -45,37 +56,36 @@ function smallValue(buf, member) {
   return typeof value === 'string' ? { kind: 'string', value } : { kind: 'other' };
 }
 
+const isNull = (buf, member) => member.first === 0x6e; // a valid value starting with n is null
+
 /**
- * Reads a send body: validates it as a JSON object (JsonSyntaxError otherwise) and returns
- * {object, auth (the member or undefined), from, patientId}: `from` and `patientId` as
- * {kind: 'string', value} | {kind: 'null'} | {kind: 'other'} | undefined (absent), where
- * `patientId` is `patientDemographics.patientId` (kind 'other' when the demographics are
- * not an object).
+ * Reads a send body: validates it as a JSON object (JsonSyntaxError, JsonLimitError
+ * otherwise), checks its members against the allow-lists and that it names exactly one
+ * sender (BodyShapeError with the member's path otherwise), and returns {object, auth (the
+ * member or undefined), from, patientId}: `from` and `patientId` as {kind: 'string', value} |
+ * {kind: 'other'} | undefined (absent), where `patientId` is `patientDemographics.patientId`.
  */
 export function readSendBody(buf) {
   const object = scanJsonObject(buf);
-  const { auth, from, patientDemographics } = pick(object.members, ['auth', 'from', 'patientDemographics']);
+  const top = allowOnly(object.members, MESSAGE_MEMBERS, '');
+  const from = top.from && !isNull(buf, top.from) ? top.from : undefined;
+  const demographics = top.patientDemographics && !isNull(buf, top.patientDemographics) ? top.patientDemographics : undefined;
+  if (from && demographics) throw new BodyShapeError('both from and patientDemographics: exactly one sender', 'patientDemographics');
+  if (!from && !demographics) throw new BodyShapeError('neither from nor patientDemographics: exactly one sender', 'from');
   let patientId;
-  if (patientDemographics) {
-    if (patientDemographics.first === 0x7b) {
-      const inner = objectMembers(buf, patientDemographics.valueStart);
-      patientId = smallValue(buf, pick(inner.members, ['patientId']).patientId);
-    } else if (smallValue(buf, patientDemographics)?.kind === 'null') {
-      patientId = undefined; // `patientDemographics: null` is no demographics
-    } else patientId = { kind: 'other' };
+  if (demographics) {
+    if (demographics.first !== 0x7b) throw new BodyShapeError('patientDemographics must be an object', 'patientDemographics');
+    const inner = objectMembers(buf, demographics.valueStart, { depth: 1 });
+    const fields = allowOnly(inner.members, DEMOGRAPHICS_MEMBERS, 'patientDemographics.');
+    patientId = smallValue(buf, fields.patientId) ?? { kind: 'other' };
   }
-  return { object, auth, from: smallValue(buf, from), patientId };
+  return { object, auth: top.auth, from: smallValue(buf, from), patientId };
 }
 
-/**
- * True when the body's sender is the authenticated patient: every sender it names
- * (`from`, `patientDemographics.patientId`) is that patient, and it names at least one.
- */
+/** True when the body's one sender (`from`, or `patientDemographics.patientId`) is the authenticated patient. */
 export function senderIs(read, patientId) {
-  const given = [];
-  if (read.from && read.from.kind !== 'null') given.push(read.from.kind === 'string' && read.from.value === `patient:${patientId}`);
-  if (read.patientId) given.push(read.patientId.kind === 'string' && read.patientId.value === patientId);
-  return given.length > 0 && given.every(Boolean);
+  if (read.from) return read.from.kind === 'string' && read.from.value === `patient:${patientId}`;
+  return read.patientId?.kind === 'string' && read.patientId.value === patientId;
 }
 
 /**

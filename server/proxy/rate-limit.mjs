@@ -1,14 +1,12 @@
 // Per-patient rate limits with rate-limiter-flexible: in memory, or in Redis (shared by every
 // instance) when Redis is configured, with an in-memory limiter standing in while Redis is
-// away. Keys are SHA-256 hashes of the patient ID, never the ID itself.
-import { createHash } from 'node:crypto';
+// away. Keys are HMACs of the patient under the server secret (see idempotency.mjs), never the
+// ID itself nor a hash anyone can recompute from a guessed ID.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
-const hashed = (id) => createHash('sha256').update(`updox-direct rate limit\0${id}`).digest('hex');
-
 /**
- * One limiter per route: {points, duration (seconds)}. Returns consume(patientKey) ->
- * Promise<null | {retryAfterSec}>.
+ * One limiter per route: {points, duration (seconds)}. Returns consume(key) ->
+ * Promise<null | {retryAfterSec}>, `key` already keyed with the server secret.
  */
 export function createRateLimiter({ points, duration }, route, redis) {
   const keyPrefix = `updox-direct:rl:${route}`;
@@ -27,7 +25,7 @@ export function createRateLimiter({ points, duration }, route, redis) {
   }
   return async (patientKey) => {
     try {
-      await limiter.consume(hashed(patientKey), 1);
+      await limiter.consume(patientKey, 1);
       return null;
     } catch (err) {
       if (err instanceof RateLimiterRes) return { retryAfterSec: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };

@@ -206,7 +206,7 @@ try {
   if (messages.length !== SENDS) fail(`Updox has ${messages.length} messages for ${SENDS} sends`);
   // The proxy's own account: every proxy_busy was answered before reading the body.
   for (const line of proxy.logLines) {
-    const m = / 503 in=(\d+)B/.exec(line);
+    const m = / 503 id=\S+ .* in=(\d+)B/.exec(line);
     if (m) summary.busyBytesRead.push(Number(m[1]));
   }
   const busyFirst = Object.entries(summary.firstAnswers).filter(([k]) => k.includes('proxy_busy')).reduce((n, [, v]) => n + v, 0);

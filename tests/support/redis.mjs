@@ -10,12 +10,17 @@ export function hasRedisServer() {
   return spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Resolves {url, port, stop()} once Redis accepts connections (port 0 = a free one). */
-export async function startRedis({ port = 0 } = {}) {
+/**
+ * Resolves {url, port, stop()} once Redis accepts connections (port 0 = a free one). With
+ * `dir`, it keeps an append-only file there, fsynced on every write, so a restart on the same
+ * `dir` keeps what it held.
+ */
+export async function startRedis({ port = 0, dir } = {}) {
   const p = port || (await freePort());
+  const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] : ['--appendonly', 'no'];
   const child = spawn(
     REDIS_SERVER,
-    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
