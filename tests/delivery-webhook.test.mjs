@@ -144,8 +144,10 @@ describe('two instances on one Redis', { skip: !hasRedisServer() && 'redis-serve
   let b;
   before(async () => {
     redis = await startRedis();
-    a = await startProxy(options({ redisUrl: redis.url, webhookToken: TOKEN }));
-    b = await startProxy(options({ redisUrl: redis.url, webhookToken: TOKEN }));
+    // Instances that share a store share the server secret too.
+    const shared = { redisUrl: redis.url, webhookToken: TOKEN, serverSecret: 'delivery-test-server-secret-0123456789abcdef' };
+    a = await startProxy(options(shared));
+    b = await startProxy(options(shared));
     await Promise.all([a.handler.ready, b.handler.ready]);
   });
   after(async () => {
