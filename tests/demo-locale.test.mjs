@@ -47,10 +47,10 @@ async function type(page, label, value) {
 
 /** Clicks the Spanish Send button and waits for the result panel's outcome. */
 async function sendAndWait(page) {
-  await page.evaluate(() => delete document.getElementById('result').dataset.outcome);
+  await page.evaluate(() => delete document.getElementById('outcome').dataset.outcome);
   await clickButton(page, 'Enviar de forma segura');
-  await waitForSelector(page, '#result[data-outcome]');
-  return page.evaluate(() => document.getElementById('result').dataset.outcome);
+  await waitForSelector(page, '#outcome[data-outcome]');
+  return page.evaluate(() => document.getElementById('outcome').dataset.outcome);
 }
 
 for (const engineName of selectedEngines(['chromium', 'webkit'])) describe(engineName, () => {
@@ -84,17 +84,18 @@ for (const engineName of selectedEngines(['chromium', 'webkit'])) describe(engin
       await type(page, 'Número de paciente', '48213');
       await type(page, 'Asunto', 'Prueba');
       assert.equal(await sendAndWait(page), 'error');
-      assert.equal(await visibleText(page, '#result-error-headline'), 'Su mensaje no se envió.');
-      assert.equal(await visibleText(page, '#result-error-message'), ES['updox.4650']);
-      assert.equal(await visibleText(page, '#result-error-kind'), 'Updox no pudo entregar el mensaje (updox)');
+      assert.equal(await visibleText(page, '#outcome-title'), 'No se pudo entregar su mensaje.');
+      assert.equal(await visibleText(page, '#detail-message'), ES['updox.4650']);
+      assert.equal(await visibleText(page, '#detail-kind'), 'Updox no pudo entregar el mensaje');
       assert.deepEqual(await axeViolations(page), [], 'Spanish, error result');
 
       // A success, in Spanish.
       await type(page, 'Dirección Direct del destinatario', 'care-team@direct.example-clinic.org');
       await type(page, 'Asunto', 'Prueba');
       assert.equal(await sendAndWait(page), 'success');
-      assert.equal(await visibleText(page, '#result-success .result-headline'), 'Su mensaje se envió.');
+      assert.equal(await visibleText(page, '#outcome-title'), 'Su mensaje se envió.');
       assert.deepEqual(await axeViolations(page), [], 'Spanish, success result');
+      await clickButton(page, 'Escribir otro mensaje');
 
       // Back to English: the page's words and the module's messages.
       await clickButton(page, 'English');
@@ -116,7 +117,8 @@ for (const engineName of selectedEngines(['chromium', 'webkit'])) describe(engin
       await waitForSelector(page, 'body[data-lang="es"]');
       assert.equal(await attribute(page, 'html', 'lang'), 'es');
       assert.equal(await visibleText(page, '#status'), 'Listo');
-      assert.equal(await visibleText(page, '#progress-text'), 'Sin empezar');
+      assert.equal(await visibleText(page, '#send'), 'Enviar de forma segura');
+      assert.equal(await visibleText(page, 'label[for="file-input"]'), 'Elegir archivos para adjuntar');
       // The first check already speaks Spanish: the page loaded the locale before it.
       await type(page, 'Dirección Direct del destinatario', 'x');
       assert.equal(await visibleText(page, '#to-error'), ES['to.invalid']);
