@@ -7,25 +7,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assertCleanConsole, attribute, axeViolations, cspViolations, openDemoPage, ROOT, visibleText, waitForSelector } from './support/demo-page.mjs';
+import { assertCleanConsole, attribute, axeViolations, clickButton, cspViolations, openDemoPage, ROOT, visibleText, waitForSelector } from './support/demo-page.mjs';
 import { selectedEngines } from './support/engines.mjs';
 import { useServers } from './support/servers.mjs';
 
 const TEST_TIMEOUT = 90_000;
 const ES = (await import(pathToFileURL(join(ROOT, 'pkg', 'locales', 'es.js')).href)).default;
-
-/** Clicks the button whose text is `text`. */
-async function clickButton(page, text) {
-  const marked = await page.evaluate((t) => {
-    const b = [...document.querySelectorAll('button')].find((x) => x.textContent.replace(/\s+/g, ' ').trim() === t && !x.closest('[hidden]'));
-    if (!b) return false;
-    b.dataset.testTarget = '1';
-    return true;
-  }, text);
-  assert.ok(marked, `no visible button "${text}"`);
-  await page.click('button[data-test-target="1"]');
-  await page.evaluate(() => document.querySelector('button[data-test-target="1"]')?.removeAttribute('data-test-target'));
-}
 
 /** The selector of the control labelled `text`. */
 async function labelled(page, text) {

@@ -148,8 +148,11 @@ for (const engineName of selectedEngines()) describe(engineName, () => {
       // While the body is being sent the bar is indeterminate and counts the seconds.
       if ((await outcomeState(page)) === 'sending') {
         const label = await textContent(page, '#progress-text');
-        assert.match(label, /^(Sending your message… \d+ s|Preparing your attachments: \d+ %)$/);
-        if (label.startsWith('Sending')) assert.equal(await attribute(page, '#progress', 'value'), null, 'indeterminate while the body uploads');
+        assert.match(label, /^Sending your message… \d+ s$/, 'the request has left: the body is being sent');
+        assert.equal(await attribute(page, '#progress', 'value'), null, 'indeterminate while the body uploads');
+        // The label moves: the seconds count up while the mock holds the answer.
+        await page.waitFor((first) => document.getElementById('progress-text').textContent !== first, { timeout: 10_000 }, label);
+        assert.match(await textContent(page, '#progress-text'), /^Sending your message… \d+ s$/);
       }
       await page.press('Escape');
     }
