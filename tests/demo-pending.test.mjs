@@ -61,9 +61,6 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const engineName of selectedEngines()) describe(engineName, () => {
   const s = useServers({ dev: true, front: true, engine: engineName });
-  // Headless Firefox loses the page's focus when keys move it out of the page (see
-  // tests/demo.test.mjs): where focus is asserted, Firefox is skipped.
-  const focusReliable = engineName !== 'firefox';
 
   let logStart = 0; // this test's part of the front's log
   beforeEach(() => {
@@ -218,10 +215,8 @@ for (const engineName of selectedEngines()) describe(engineName, () => {
           const firstKey = keyOf(sendPosts()[0]);
           assert.ok(firstKey, 'the first attempt had a key');
           await assertSentences(page, state, EN, 'pending');
-          if (focusReliable) {
-            assert.equal(await focusedId(page), 'outcome-title', 'the outcome has the focus');
-            assert.equal(await inViewport(page, '#outcome-title'), true, 'the outcome is in view');
-          }
+          assert.equal(await focusedId(page), 'outcome-title', 'the outcome has the focus');
+          assert.equal(await inViewport(page, '#outcome-title'), true, 'the outcome is in view');
           await assertPending(page, 'pending');
           assert.deepEqual(await axeViolations(page), [], 'axe, pending');
           await checkSpanish(page, state, 'pending');
@@ -246,7 +241,7 @@ for (const engineName of selectedEngines()) describe(engineName, () => {
           // The success: in view, with the reference number, and one button.
           await assertSentences(page, 'sent', EN, 'sent');
           assert.equal(await visibleText(page, '#outcome-message-id'), String(messages[0].messageId));
-          if (focusReliable) assert.equal(await focusedId(page), 'outcome-title');
+          assert.equal(await focusedId(page), 'outcome-title');
           assert.equal(await inViewport(page, '#outcome-title'), true, 'the success is in view');
           assert.equal(await inViewport(page, '#outcome-message-id'), true, 'the reference number is in view');
           assert.deepEqual(await pressableButtons(page), ['Write another message']);
@@ -342,7 +337,7 @@ for (const engineName of selectedEngines()) describe(engineName, () => {
       await page.focus(c.to);
       await page.press('Enter');
       await waitForSelector(page, '#error-summary:not([hidden])');
-      if (focusReliable) assert.equal(await focusedId(page), 'error-summary');
+      assert.equal(await focusedId(page), 'error-summary');
       assert.ok((await visibleText(page, '#error-summary')).includes(await visibleText(page, '#to-error')), 'the summary lists the field’s message');
       assert.deepEqual(await axeViolations(page), [], 'axe, error summary');
       await checkSpanish(page, 'idle', 'error summary');

@@ -95,12 +95,11 @@ function moduleIssues(page, message) {
   }, message);
 }
 
-// The demo's end-to-end test runs in Chromium and WebKit. Not in Firefox: headless Firefox
-// hands the focus to its (invisible) browser bars when Tab leaves a page's last control and
-// then fires no more focus events in the page, even on a click, so the form's
-// "touched when left" behaviour cannot be driven there (the module itself is tested in
-// Firefox by the other suites).
-for (const engineName of selectedEngines(['chromium', 'webkit'])) describe(engineName, () => {
+// The demo's end-to-end test runs in every engine. Headless Firefox hands the focus to its
+// (invisible) browser bars when Tab leaves a page's last control and then fires no more focus
+// events in the page, even on a click: no test here tabs past the last control (Send is
+// never disabled, so it is always the last stop in the form).
+for (const engineName of selectedEngines()) describe(engineName, () => {
 before(() => {
   assert.ok(
     readFileSync(join(ROOT, 'pkg', 'updox_direct.js')).length > 0,
