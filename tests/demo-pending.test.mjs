@@ -15,6 +15,7 @@ import { STRINGS } from '../www/strings.js';
 import {
   PROXY_PATH,
   assertCleanConsole,
+  attachFiles,
   attribute,
   axeViolations,
   clickButton,
@@ -369,9 +370,24 @@ for (const engineName of selectedEngines()) describe(engineName, () => {
       const cancelled = await check(['cancelled', 'cancelled-late']);
       if (cancelled === 'cancelled-late') await discard();
 
+      // With a file: the bar is determinate while the file is prepared, then indeterminate
+      // with the seconds while the body is sent (every label it showed is recorded).
       await page.fill(c.to, TO);
+      await attachFiles(page, { name: 'scan.pdf', buffer: Buffer.alloc(300_000, 7) });
+      await page.evaluate(() => {
+        window.__labels = [];
+        const record = () => window.__labels.push([document.getElementById('progress-text').textContent, document.getElementById('progress').hasAttribute('value')]);
+        new MutationObserver(record).observe(document.getElementById('progress-row'), { subtree: true, childList: true, characterData: true, attributes: true });
+      });
       await send();
       await check('sent');
+      const labels = await page.evaluate(() => window.__labels);
+      const preparing = labels.filter(([text]) => text.startsWith('Preparing your attachments:'));
+      assert.ok(preparing.length > 0, 'the page said it was preparing the file');
+      assert.ok(preparing.every(([text, determinate]) => determinate && /^Preparing your attachments: \d+ %$/.test(text)), 'determinate while preparing');
+      assert.ok(labels.some(([text, determinate]) => /^Sending your message… \d+ s$/.test(text) && !determinate), 'indeterminate, with the seconds, while sending');
+      const withFile = s.dev.mock.messages().filter((m) => m.attachments.length === 1);
+      assert.deepEqual(withFile.map((m) => [m.attachments[0].fileName, m.attachments[0].size]), [['scan.pdf', 300_000]]);
       assert.ok(seen.size >= 5, `states seen: ${[...seen]}`);
       assert.deepEqual(await cspViolations(page), []);
     } finally {

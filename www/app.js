@@ -437,15 +437,22 @@ function focusOutcome() {
 
 let elapsedTimer = null;
 
+/** From now on the body is on its way: the bar is indeterminate and counts the seconds. */
+function startElapsed() {
+  view.progress = { phase: 'uploading', fraction: 0, startedAt: Date.now() };
+  elapsedTimer = setInterval(() => {
+    if (view.state === 'sending') renderProgress();
+  }, 1000);
+}
+
 function onProgress({ phase, loaded, total }) {
   if (view.state !== 'sending') return;
-  const fraction = total > 0 ? Math.min(1, loaded / total) : 1;
-  if (phase === 'encoding') view.progress = { ...view.progress, phase: 'preparing', fraction };
-  else if (view.progress.phase !== 'uploading') {
-    view.progress = { ...view.progress, phase: 'uploading', startedAt: Date.now() };
-    elapsedTimer = setInterval(() => {
-      if (view.state === 'sending') renderProgress();
-    }, 1000);
+  if (phase === 'encoding') {
+    if (view.progress.phase === 'preparing') {
+      view.progress = { ...view.progress, fraction: total > 0 ? Math.min(1, loaded / total) : 1 };
+    }
+  } else if (view.progress.phase !== 'uploading') {
+    startElapsed();
   }
   renderProgress();
 }
@@ -471,6 +478,8 @@ async function send() {
   confirmingDiscard = false;
   delete outcome.dataset.outcome;
   view = { state: 'sending', progress: { phase: 'preparing', fraction: 0, startedAt: Date.now() } };
+  // Without attachments there is nothing to prepare: the body goes at once.
+  if (!message.attachments?.length) startElapsed();
   render();
   focusOutcome();
   const sendLang = lang;
