@@ -1,12 +1,18 @@
 // The demo page: a patient fills the form, the wasm module checks it on every keystroke and
-// sends it through the portal's proxy, and the result panel shows Updox's answer. When the
-// recipient field is left, the page asks whether the address can receive secure messages
-// (a warning never blocks sending). After an outcome that is not known (a timeout, a lost
-// answer), "Send again safely" resends the same message with the same Idempotency-Key. An
-// English/Español switch changes the page's words (strings.js) and the module's messages
-// (its `locale` option); `?lang=es` opens the page in Spanish, and `?timeoutMs=N` sets how
-// long a send or a check may take (the module's 30 s otherwise): a short one shows what
-// happens when an answer comes late.
+// sends it through the portal's proxy, and the outcome panel at the top says what happened in
+// one sentence and offers the one safe thing to do next.
+//
+// From the moment a send starts until its outcome is final, the message is *pending*: the
+// form is read-only and shows exactly what is being sent. When the module says the outcome
+// is not known (`delivery: "unknown"`: a timeout, a lost answer, a cancel after the request
+// left), the message stays pending and the page offers "Send again safely" (the same bytes
+// with the same Idempotency-Key, so the proxy delivers it at most once) or "Discard and
+// write a new message" (after a confirmation that the care team may then get both). The
+// form's Send is not reachable while a message is pending.
+//
+// An English/Español switch re-renders the page's words (strings.js) and the current state
+// in place; `?lang=es` opens the page in Spanish, and `?timeoutMs=N` sets how long a send or
+// a check may take (the module's 30 s otherwise). docs/demo.md explains the flow.
 //
 // Privacy: this file never writes to the console and never stores anything (no
 // localStorage, sessionStorage or cookies). What the patient types only lives in the form.
@@ -37,15 +43,18 @@ const progressText = $('progress-text');
 const fileInput = $('file-input');
 const dropzone = $('dropzone');
 const attachmentList = $('attachment-list');
+const outcome = $('outcome');
+const summary = $('error-summary');
 
 // Where each validation issue is shown: a `field` path from the module → one of these
-// targets. `input` gets aria-invalid/aria-describedby; `error` shows the message.
+// targets. `input` gets aria-invalid/aria-describedby and is where the error summary's link
+// leads; `error` shows the message.
 const TARGETS = {
   to: { input: $('to'), error: $('to-error') },
   subject: { input: $('subject'), error: $('subject-error') },
   textMessage: { input: $('textMessage'), error: $('textMessage-error') },
   attachments: { input: fileInput, error: $('attachments-error') },
-  sender: { input: null, error: $('sender-error') },
+  sender: { input: $('sender-id'), error: $('sender-error') },
   patientId: { input: $('patientId'), error: $('patientId-error') },
   firstName: { input: $('firstName'), error: $('firstName-error') },
   middleName: { input: $('middleName'), error: $('middleName-error') },
@@ -63,15 +72,22 @@ function targetFor(field) {
   const demographic = /^patientDemographics\.(\w+)$/.exec(field);
   if (demographic && demographic[1] in TARGETS) return demographic[1];
   if (field === 'attachments' || /^attachments\[\d+\]/.test(field)) return 'attachments';
-  return null; // shown in the form-level list
+  return null; // shown in the error summary only
 }
 
 let files = []; // the attached File objects, in order
 let ready = false; // init() resolved
 let controller = null; // AbortController of the send in progress, if any
-let submitted = false; // after a send attempt, every problem is shown
-let retry = null; // {message, idempotencyKey} of the send whose outcome is not known
+let submitted = false; // after Send was pressed, every problem is shown
 const touched = new Set(); // target keys the patient has interacted with
+
+// The message whose outcome is not final: {message, idempotencyKey, retryable}. While it is
+// set the form cannot change and only "Send again safely" can send.
+let pending = null;
+// What the outcome panel shows, so that a language switch can redo it in place:
+// {state, error?, result?, errorLang?, progress?: {phase, fraction, startedAt}}.
+let view = { state: 'idle' };
+let confirmingDiscard = false;
 
 // Each input's own aria-describedby (its hint), so the error id can be added and removed.
 for (const target of Object.values(TARGETS)) {
@@ -123,7 +139,7 @@ function showFieldError(target, messages) {
   const show = messages.length > 0;
   error.textContent = show ? messages.join(' ') : '';
   error.hidden = !show;
-  if (input) {
+  if (input && input.type !== 'radio') {
     if (show) input.setAttribute('aria-invalid', 'true');
     else input.removeAttribute('aria-invalid');
     const ids = [input.dataset.describedby, show ? error.id : ''].filter(Boolean).join(' ');
@@ -132,10 +148,14 @@ function showFieldError(target, messages) {
   }
 }
 
+/**
+ * Shows each issue next to its field (once the field was touched, or after Send was
+ * pressed) and, after Send was pressed, in the error summary at the top.
+ */
 function renderIssues(issues) {
   const byTarget = new Map();
   const byAttachment = new Map();
-  const formLevel = [];
+  const summaryItems = []; // {text, key}
   const add = (map, key, text) => {
     const list = map.get(key) || [];
     if (!list.includes(text)) list.push(text);
@@ -146,7 +166,7 @@ function renderIssues(issues) {
     const item = /^attachments\[(\d+)\]/.exec(issue.field);
     if (item && files[Number(item[1])]) add(byAttachment, Number(item[1]), issue.message);
     else if (key) add(byTarget, key, issue.message);
-    else if (!formLevel.includes(issue.message)) formLevel.push(issue.message);
+    if (!summaryItems.some((s) => s.text === issue.message)) summaryItems.push({ text: issue.message, key });
   }
   for (const [key, target] of Object.entries(TARGETS)) {
     const visible = submitted || touched.has(key);
@@ -161,24 +181,41 @@ function renderIssues(issues) {
     error.hidden = messages.length === 0;
     li.classList.toggle('invalid', messages.length > 0);
   });
-  const list = $('form-errors');
-  list.replaceChildren(...formLevel.map((text) => {
+  $('error-summary-list').replaceChildren(...summaryItems.map(({ text, key }) => {
     const li = document.createElement('li');
-    li.textContent = text;
+    const input = key && TARGETS[key].input;
+    if (input) {
+      const link = document.createElement('a');
+      link.href = `#${input.id}`;
+      link.dataset.target = input.id;
+      link.textContent = text;
+      li.append(link);
+    } else {
+      li.textContent = text;
+    }
     return li;
   }));
-  $('form-errors-box').hidden = formLevel.length === 0 || !(submitted || touched.size > 0);
+  summary.hidden = !submitted || summaryItems.length === 0;
 }
 
-/** Validates the form as it is now and updates messages and the Send button. */
+// A link of the summary moves the focus to its field and shows the field with its label.
+summary.addEventListener('click', (event) => {
+  const link = event.target.closest('a[data-target]');
+  if (!link) return;
+  event.preventDefault();
+  const input = $(link.dataset.target);
+  const place = input.closest('.field, fieldset, .dropzone') || input;
+  place.scrollIntoView({ block: 'start' });
+  input.focus({ preventScroll: true });
+});
+
+/** Validates the form as it is now and updates the messages. */
 function update() {
   const issues = currentIssues();
   renderIssues(issues);
-  sendButton.disabled = !ready || controller !== null || issues.length > 0;
-  // Explain a disabled Send; say nothing once it can be used.
-  $('send-hint').hidden = !sendButton.disabled;
-  if (sendButton.disabled) sendButton.setAttribute('aria-describedby', 'send-hint');
-  else sendButton.removeAttribute('aria-describedby');
+  // Send is never disabled for a problem in the form (pressing it explains the problems);
+  // only a module that did not load cannot send at all.
+  sendButton.disabled = !ready;
   return issues;
 }
 
@@ -217,14 +254,19 @@ function renderAttachments() {
     const error = document.createElement('p');
     error.className = 'field-error';
     error.hidden = true;
-    li.append(name, size, remove, error);
+    // A place for a note about this file (e.g. a hint about a photo); hidden while empty.
+    const note = document.createElement('p');
+    note.className = 'attachment-note';
+    note.dataset.slot = 'attachment-note';
+    note.hidden = true;
+    li.append(name, size, remove, error, note);
     return li;
   }));
   $('attachments-empty').hidden = files.length > 0;
 }
 
 function addFiles(fileList) {
-  if (controller || fileList.length === 0) return;
+  if (isPending() || fileList.length === 0) return;
   files = files.concat(Array.from(fileList));
   touched.add('attachments');
   renderAttachments();
@@ -238,7 +280,7 @@ fileInput.addEventListener('change', () => {
 
 attachmentList.addEventListener('click', (event) => {
   const button = event.target.closest('button.remove');
-  if (!button || controller) return;
+  if (!button || isPending()) return;
   const index = Number(button.dataset.index);
   files.splice(index, 1);
   renderAttachments();
@@ -251,7 +293,7 @@ attachmentList.addEventListener('click', (event) => {
 const hasFiles = (event) => Array.from(event.dataTransfer?.types || []).includes('Files');
 
 dropzone.addEventListener('dragover', (event) => {
-  if (!hasFiles(event) || controller) return;
+  if (!hasFiles(event) || isPending()) return;
   event.preventDefault();
   event.dataTransfer.dropEffect = 'copy';
   dropzone.classList.add('dragging');
@@ -262,6 +304,7 @@ dropzone.addEventListener('dragleave', (event) => {
 dropzone.addEventListener('drop', (event) => {
   event.preventDefault();
   dropzone.classList.remove('dragging');
+  if (isPending()) return;
   addFiles(event.dataTransfer.files);
 });
 // A file dropped next to the zone must not make the browser navigate away from the form.
@@ -293,78 +336,125 @@ form.addEventListener('focusout', (event) => {
   }
 });
 
-// ---- sending ----------------------------------------------------------------------------
+// ---- the outcome panel ------------------------------------------------------------------
 
-function setProgress(value, text) {
-  if (value === null) progress.removeAttribute('value'); // indeterminate
-  else progress.value = value;
-  progressText.textContent = text;
+// The states of a send, as the module's `delivery` and `kind` decide them.
+const FINAL_STATES = new Set(['sent', 'not-sent', 'failed', 'cancelled']);
+const OPEN_STATES = new Set(['unknown', 'cancelled-late']); // the message stays pending
+
+/** The state of a failed send: the module's `delivery` is the truth. */
+function stateOf(error) {
+  const known = error instanceof updox.UpdoxError || error?.name === 'UpdoxError';
+  const delivery = known ? error.delivery : 'unknown';
+  if (known && error.kind === 'aborted') return delivery === 'not-sent' ? 'cancelled' : 'cancelled-late';
+  if (delivery === 'not-sent') return 'not-sent';
+  if (delivery === 'failed') return 'failed';
+  return 'unknown';
 }
 
-function onProgress({ phase, loaded, total }) {
-  const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
-  if (phase === 'encoding') setProgress(Math.round(fraction * 50), t('preparing'));
-  else if (phase === 'sending') setProgress(50 + Math.round(fraction * 50), t('sending'));
-  else if (phase === 'done') setProgress(100, t('done'));
-}
+const isPending = () => controller !== null || pending !== null;
 
-function setSending(sending) {
-  fields.inert = sending;
-  form.setAttribute('aria-busy', String(sending));
-  cancelButton.disabled = !sending;
-  sendButton.disabled = true;
-}
-
-function showResult(kind) {
-  $('result-empty').hidden = true;
-  $('result-success').hidden = kind !== 'success';
-  $('result-error').hidden = kind !== 'error';
-  $('result').dataset.state = kind;
-}
-
-function showSuccess(result) {
-  $('result-message-id').textContent = String(result.messageId ?? '');
-  $('result-recipient').textContent = result.recipient ?? '';
-  $('result-direct-address').textContent = result.directAddress ?? result.name ?? '';
-  $('result-patient-address').textContent = result.patientDirectAddress ?? '';
-  showResult('success');
-}
-
-function showDetail(id, value) {
+function showDetail(id, value, { lang: valueLang } = {}) {
   const present = value !== null && value !== undefined && value !== '';
   $(id).textContent = present ? String(value) : '';
+  if (valueLang) $(id).lang = valueLang;
   $(id).hidden = !present;
   $(`${id}-term`).hidden = !present;
 }
 
-let lastError = null; // the error the result panel shows, so a language switch can redo it
+/** The progress bar and its label while sending. */
+function renderProgress() {
+  const { phase, fraction, startedAt } = view.progress;
+  if (phase === 'uploading') {
+    // fetch reports nothing while the body uploads: say how long it has taken instead.
+    progress.removeAttribute('value');
+    const seconds = Math.floor((Date.now() - startedAt) / 1000);
+    progressText.textContent = t('progressUploading')(seconds);
+  } else {
+    const percent = Math.round(fraction * 100);
+    progress.value = percent;
+    progressText.textContent = t('progressPreparing')(percent);
+  }
+}
 
-function showError(error) {
-  lastError = error;
-  const known = error instanceof updox.UpdoxError || error?.name === 'UpdoxError';
-  const kind = known ? error.kind : 'unknown';
-  // The module says whether the message went: not sent, failed at Updox, or not known.
-  const unknown = !known || error.delivery === 'unknown';
-  $('result-error-headline').textContent = kind === 'aborted'
-    ? t('headlineCancelled')
-    : unknown
-      ? t('headlineUnknown')
-      : t('headlineNotSent');
-  // The module's sentence, in the language of the send.
-  let text = known && error.message ? error.message : t('unexpected');
-  // A request that already reached the server cannot be called back.
-  if (kind === 'aborted' && unknown) text = t('abortedText');
-  $('send-again-box').hidden = !retry;
-  $('result-error-message').textContent = text;
-  $('result-error-code').textContent =
-    known && error.responseCode !== null && error.responseCode !== undefined
-      ? String(error.responseCode)
-      : t('none');
-  $('result-error-kind').textContent = t('kinds')[kind] || t('unexpectedKind')(kind);
-  $('result-error').dataset.kind = kind;
-  showDetail('result-error-reason', known ? error.reason : null);
-  showDetail('result-error-status', known ? error.status : null);
-  showResult('error');
+/** Puts `view` on the page, in the page's language. */
+function render() {
+  const { state } = view;
+  outcome.hidden = state === 'idle';
+  outcome.dataset.state = state;
+  const open = OPEN_STATES.has(state) && pending !== null;
+  // While a message is pending nothing in the form can change, and the form's Send is gone.
+  fields.inert = state === 'sending' || open;
+  $('pending-note').hidden = !fields.inert;
+  form.setAttribute('aria-busy', String(state === 'sending'));
+  $('send-actions').hidden = state === 'sending' || open;
+  form.hidden = state === 'sent';
+  if (state === 'idle') return;
+
+  const words = t('states')[state];
+  $('outcome-title').textContent = words.headline;
+  $('outcome-body').textContent = open && !pending.retryable ? words.bodyNoRetry : words.body;
+  // The bar shows only while sending; once the outcome is known its label says what the
+  // headline says (one sentence per state), so nothing on the page can disagree.
+  $('progress-row').hidden = state !== 'sending';
+  if (state === 'sending') renderProgress();
+  else {
+    progress.value = state === 'sent' ? 100 : 0;
+    progressText.textContent = words.headline;
+  }
+
+  $('outcome-reference').hidden = state !== 'sent';
+  $('outcome-message-id').textContent = state === 'sent' ? String(view.result?.messageId ?? '') : '';
+
+  cancelButton.hidden = state !== 'sending';
+  $('send-again').hidden = !open || !pending.retryable || confirmingDiscard;
+  $('discard').hidden = !open || confirmingDiscard;
+  $('discard-confirm').hidden = !open || !confirmingDiscard;
+  $('write-another').hidden = state !== 'sent';
+
+  const error = view.error;
+  $('outcome-details').hidden = !error;
+  if (error) {
+    const known = error instanceof updox.UpdoxError || error?.name === 'UpdoxError';
+    const kind = known ? error.kind : null;
+    $('detail-kind').textContent = t('kinds')[kind] || t('unexpectedKind');
+    $('outcome-details').dataset.kind = kind ?? 'unexpected';
+    showDetail('detail-rule', known ? error.rule : null);
+    showDetail('detail-code', known ? error.responseCode : null);
+    showDetail('detail-status', known ? error.status : null);
+    // Updox's own reason is English whatever the page's language: only here, marked as such.
+    showDetail('detail-reason', known ? error.reason : null);
+    // The module's sentence is in the language of the send; another language hides it.
+    showDetail('detail-message', known && view.errorLang === lang ? error.message : null, { lang: view.errorLang });
+  }
+}
+
+/** Moves the focus to the outcome's headline, with the panel's top in view. */
+function focusOutcome() {
+  outcome.scrollIntoView({ block: 'start' });
+  $('outcome-title').focus({ preventScroll: true });
+}
+
+let elapsedTimer = null;
+
+/** From now on the body is on its way: the bar is indeterminate and counts the seconds. */
+function startElapsed() {
+  view.progress = { phase: 'uploading', fraction: 0, startedAt: Date.now() };
+  elapsedTimer = setInterval(() => {
+    if (view.state === 'sending') renderProgress();
+  }, 1000);
+}
+
+function onProgress({ phase, loaded, total }) {
+  if (view.state !== 'sending') return;
+  if (phase === 'encoding') {
+    if (view.progress.phase === 'preparing') {
+      view.progress = { ...view.progress, fraction: total > 0 ? Math.min(1, loaded / total) : 1 };
+    }
+  } else if (view.progress.phase !== 'uploading') {
+    startElapsed();
+  }
+  renderProgress();
 }
 
 function clearSentContent() {
@@ -378,65 +468,113 @@ function clearSentContent() {
 }
 
 /**
- * Sends `message`; with `idempotencyKey` (a resend of a message whose outcome was not known)
- * the proxy delivers it at most once in all and answers with the first answer if it had.
+ * Sends the pending message; with its `idempotencyKey` (a resend of a message whose outcome
+ * was not known) the proxy delivers it at most once in all and answers with the first
+ * answer if it had one.
  */
-async function send(message, idempotencyKey) {
+async function send() {
+  const { message, idempotencyKey } = pending;
   controller = new AbortController();
-  setSending(true);
-  setProgress(0, t('starting'));
-  cancelButton.focus();
-  let outcome = 'error';
+  confirmingDiscard = false;
+  delete outcome.dataset.outcome;
+  view = { state: 'sending', progress: { phase: 'preparing', fraction: 0, startedAt: Date.now() } };
+  // Without attachments there is nothing to prepare: the body goes at once.
+  if (!message.attachments?.length) startElapsed();
+  render();
+  focusOutcome();
+  const sendLang = lang;
   try {
     const result = await updox.sendPatientDirectMessage(message, {
       proxyUrl: PROXY_URL,
       signal: controller.signal,
       onProgress,
-      locale: lang,
+      locale: sendLang,
       timeoutMs: TIMEOUT_MS,
-      idempotencyKey,
+      idempotencyKey: idempotencyKey ?? undefined,
     });
-    outcome = 'success';
-    lastError = null;
-    retry = null;
-    setProgress(100, t('done'));
-    showSuccess(result);
+    pending = null;
+    view = { state: 'sent', result };
     clearSentContent();
   } catch (error) {
-    // Resending is safe only with the same key, and useful only when the outcome is not known.
-    retry = error?.delivery === 'unknown' && error.retryable && error.idempotencyKey
-      ? { message, idempotencyKey: error.idempotencyKey }
+    const state = stateOf(error);
+    // Resending is safe only with the same key: the message stays pending with it.
+    pending = OPEN_STATES.has(state)
+      ? { message, idempotencyKey: error?.idempotencyKey ?? idempotencyKey ?? null, retryable: Boolean(error?.retryable && (error.idempotencyKey ?? idempotencyKey)) }
       : null;
-    setProgress(0, error?.kind === 'aborted' ? t('cancelled') : t('notSent'));
-    showError(error);
+    view = { state, error, errorLang: sendLang };
   } finally {
     controller = null;
-    setSending(false);
+    clearInterval(elapsedTimer);
+    elapsedTimer = null;
+    render();
     update();
-    $('result-title').focus();
-    $('result').dataset.outcome = outcome;
+    focusOutcome();
+    outcome.dataset.outcome = view.state === 'sent' ? 'success' : 'error';
   }
 }
 
+// Send, or Enter in a field: the same way. With problems, the summary at the top says what.
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (!ready || controller) return;
-  const message = buildMessage();
+  if (!ready || isPending()) return;
   submitted = true;
-  if (update().length > 0) {
-    form.querySelector('[aria-invalid="true"]')?.focus();
+  const issues = update();
+  if (issues.length > 0) {
+    summary.scrollIntoView({ block: 'start' });
+    summary.focus({ preventScroll: true });
     return;
   }
-  retry = null;
-  send(message);
+  pending = { message: buildMessage(), idempotencyKey: null, retryable: false };
+  send();
 });
 
-// The same message as before (the same files too), with the same key.
+// The same message as before (the same bytes, the same files), with the same key.
 $('send-again').addEventListener('click', () => {
-  if (ready && !controller && retry) send(retry.message, retry.idempotencyKey);
+  if (ready && !controller && pending?.retryable) send();
+});
+
+$('discard').addEventListener('click', () => {
+  if (!pending || controller) return;
+  confirmingDiscard = true;
+  render();
+  $('discard-no').focus();
+});
+$('discard-no').addEventListener('click', () => {
+  confirmingDiscard = false;
+  render();
+  ($('send-again').hidden ? $('discard') : $('send-again')).focus();
+});
+// The patient confirmed: the pending message is let go; the next Send is a new message with a
+// new key. What was typed stays, to be changed.
+$('discard-yes').addEventListener('click', () => {
+  if (!pending || controller) return;
+  pending = null;
+  confirmingDiscard = false;
+  view = { state: 'idle' };
+  render();
+  update();
+  $('subject').focus();
+});
+
+$('write-another').addEventListener('click', () => {
+  view = { state: 'idle' };
+  render();
+  update();
+  (files.length || $('to').value ? $('subject') : $('to')).focus();
 });
 
 cancelButton.addEventListener('click', () => controller?.abort());
+
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape') return;
+  if (controller) {
+    event.preventDefault();
+    controller.abort();
+  } else if (confirmingDiscard) {
+    event.preventDefault();
+    $('discard-no').click();
+  }
+});
 
 // ---- can the recipient receive secure messages? ----------------------------------------
 
@@ -505,7 +643,7 @@ toInput.addEventListener('input', () => {
 
 // ---- language ---------------------------------------------------------------------------
 
-/** Puts every word of the page in `lang`; the module's messages follow on the next check. */
+/** Puts every word of the page in `lang`, the current state included (in place). */
 function applyLanguage() {
   document.documentElement.lang = lang;
   document.title = t('title');
@@ -516,10 +654,9 @@ function applyLanguage() {
   }
   const status = document.body.dataset.ready;
   $('status').textContent = t(status === 'true' ? 'ready' : status === 'error' ? 'loadFailed' : 'loading');
-  if (progress.value === 0 && !controller) progressText.textContent = t('notStarted');
   renderAttachments();
   showRecipient(recipientState);
-  if (lastError) showError(lastError);
+  render();
 }
 
 /** Switches the language: the module's sentences for it are loaded first. */
@@ -553,5 +690,7 @@ try {
 } catch {
   document.body.dataset.ready = 'error';
   $('status').textContent = t('loadFailed');
+  sendButton.disabled = true;
+  sendButton.setAttribute('aria-describedby', 'status');
 }
 document.body.dataset.lang = lang;

@@ -211,15 +211,62 @@ export async function attachFiles(page, files) {
   await page.setFiles(c.files, filesOnDisk([files].flat()));
 }
 
-/** Clicks Send and waits until the result panel shows an outcome. */
+/** Clicks Send and waits until the outcome panel shows an outcome ('success' or 'error'). */
 export async function sendAndWait(page, { timeout = 20000 } = {}) {
   await page.evaluate(() => {
-    delete document.getElementById('result').dataset.outcome;
+    delete document.getElementById('outcome').dataset.outcome;
   });
   await page.click((await controls(page)).send);
-  await waitForSelector(page, '#result[data-outcome]', timeout);
-  return page.evaluate(() => document.getElementById('result').dataset.outcome);
+  await waitForSelector(page, '#outcome[data-outcome]', timeout);
+  return page.evaluate(() => document.getElementById('outcome').dataset.outcome);
 }
+
+/** Clicks the visible button whose text is `text` (in any language). */
+export async function clickButton(page, text) {
+  const marked = await page.evaluate((label) => {
+    const b = [...document.querySelectorAll('button')].find((x) => x.textContent.replace(/\s+/g, ' ').trim() === label && !x.closest('[hidden]'));
+    if (!b) return false;
+    b.dataset.testTarget = '1';
+    return true;
+  }, text);
+  if (!marked) throw new Error(`no visible button "${text}"`);
+  await page.click('button[data-test-target="1"]');
+  await page.evaluate(() => document.querySelector('button[data-test-target="1"]')?.removeAttribute('data-test-target'));
+}
+
+/** The state the outcome panel shows: 'idle', 'sending', 'sent', 'not-sent', 'failed', 'unknown', 'cancelled', 'cancelled-late'. */
+export const outcomeState = (page) => page.evaluate(() => document.getElementById('outcome').dataset.state || 'idle');
+
+/** Waits until the outcome panel shows a state other than 'sending' and resolves it. */
+export async function waitForOutcome(page, timeout = 30_000) {
+  await waitForSelector(page, '#outcome[data-outcome]', timeout);
+  return outcomeState(page);
+}
+
+/**
+ * The enabled buttons a patient can see and press now: not hidden, not inert, not disabled,
+ * and (with `inView`) at least partly inside the viewport. The language switch is left out.
+ */
+export function pressableButtons(page, { inView = true } = {}) {
+  return page.evaluate((onlyInView) => {
+    const inert = (el) => Boolean(el.closest('[inert]'));
+    return [...document.querySelectorAll('button')]
+      .filter((b) => !b.dataset.lang && !b.disabled && !inert(b) && b.getClientRects().length > 0)
+      .filter((b) => {
+        if (!onlyInView) return true;
+        const r = b.getBoundingClientRect();
+        return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth;
+      })
+      .map((b) => b.textContent.replace(/\s+/g, ' ').trim());
+  }, inView);
+}
+
+/** Whether the element matching `selector` is entirely inside the viewport. */
+export const inViewport = (page, selector) =>
+  page.evaluate((sel) => {
+    const r = document.querySelector(sel).getBoundingClientRect();
+    return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+  }, selector);
 
 // ---- what the browser saw -------------------------------------------------------------------
 
