@@ -8,6 +8,9 @@ import express from 'express';
 import { SignJWT } from 'jose';
 import { createUpdoxProxy, toNodeHandler } from 'updox-direct/proxy';
 
+/** The audience of the tokens the sign-in issues for the proxy. */
+const AUDIENCE = 'portal.example/updox';
+
 /** The portal's patients (a real portal has its own accounts and a real sign-in). */
 export const PATIENTS = new Map([
   ['48213', 'Ana Ruiz'],
@@ -27,7 +30,9 @@ export function createPortal({ updox, jwtSecret, staticDir, log = console.log })
   const proxy = createUpdoxProxy({
     baseUrl: updox.baseUrl,
     auth: updox.auth,
-    jwt: { secret: jwtSecret }, // `sub` is the patient: the proxy refuses any other sender
+    // `sub` is the patient (the proxy refuses any other sender); `aud` says the token was
+    // issued for this portal's messaging, not for another application.
+    jwt: { secret: jwtSecret, audience: AUDIENCE },
     log,
   });
   const key = new TextEncoder().encode(jwtSecret);
@@ -46,6 +51,7 @@ export function createPortal({ updox, jwtSecret, staticDir, log = console.log })
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(patientId)
+      .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime('15m')
       .sign(key);
