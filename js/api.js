@@ -8,6 +8,7 @@ import {
   coreCheckFile,
   coreCodes,
   coreEncode,
+  coreExchangeTimeout,
   coreMemory,
   coreFailure,
   corePrepare,
@@ -53,11 +54,11 @@ function issues(list, from, options) {
  * not the error's own.
  */
 function failure(list, options, key = null, said) {
-  const [, kind, n, seconds, responseCode, responseMessage, reason, status, retryable, delivery] = list;
-  const found = issues(list, 10, options);
+  const [, kind, n, seconds, responseCode, responseMessage, reason, status, retryable, delivery, own] = list;
+  const found = issues(list, 11, options);
   const rule = RULES[n];
   const valid = kind === 'validation';
-  const message = valid && found.length === 1 ? found[0].message : sentence((!valid && said) || rule, { seconds }, options);
+  const message = valid && found.length === 1 ? found[0].message : sentence((!valid && said) || RULES[own], { seconds }, options);
   return new UpdoxError(message, {
     kind,
     rule,
@@ -85,7 +86,7 @@ function ok(list, options, key) {
  */
 export function validatePatientDirectMessage(message, limits, options) {
   const o = [true, undefined, undefined, undefined, ...readLimits(limits)];
-  return issues(corePrepare(readMessage(message).slots, o, [], undefined, ...today()), 10, options).slice(0, -1);
+  return issues(corePrepare(readMessage(message).slots, o, [], undefined, ...today()), 11, options).slice(0, -1);
 }
 
 /**
@@ -94,7 +95,7 @@ export function validatePatientDirectMessage(message, limits, options) {
  * the options, left out, only add one of their own).
  */
 export function isValidDirectAddress(address) {
-  return typeof address === 'string' && corePrepare(['lookup', address], [false], [])[11] !== 4640;
+  return typeof address === 'string' && corePrepare(['lookup', address], [false], [])[12] !== 4640;
 }
 
 /** `"patient:{patientId}"`, for a valid patient ID; throws a validation UpdoxError. */
@@ -294,9 +295,11 @@ export async function sendPatientDirectMessage(message, options) {
     body = new Blob(out, { type: 'application/json' });
     length = body.size;
   }
-  const answer = await exchange(target, body, length, headers, credentials, timeoutMs, signal, onProgress, key);
-  if (answer.failure !== undefined) throw stop(answer.failure, answer.status);
-  const [, responseCode, responseMessage, id, numeric, ...rest] = ok(coreAnswer(answer.status, answer.text, sender), options, key);
+  // The caller's timeout is for the answer: the time the body takes to leave is added.
+  const waitMs = coreExchangeTimeout(timeoutMs, length);
+  const answer = await exchange(target, body, length, headers, credentials, waitMs, signal, onProgress, key);
+  if (answer.failure !== undefined) throw fail(coreFailure(answer.failure, answer.status, waitMs));
+  const [, responseCode, responseMessage, id, numeric, ...rest] = ok(coreAnswer(answer.status, answer.text, sender, o.resend), options, key);
   reportProgress(onProgress, 'done', length, length);
   const [recipient, name, directAddress, patientDirectAddress, reason] = rest.map((v) => v ?? null);
   return {
@@ -324,7 +327,7 @@ export async function checkDirectRecipient(address, options) {
   const [plan, headers, at] = prepare(['lookup', address], o, options);
   const [, target, timeoutMs, credentials, , looked] = plan;
   const answer = await exchange(target, plan[at], 0, headers, credentials, timeoutMs, o.signal);
-  const list = answer.failure === undefined ? coreAnswer(answer.status, answer.text, '') : coreFailure(answer.failure, answer.status, timeoutMs);
+  const list = answer.failure === undefined ? coreAnswer(answer.status, answer.text, '', false) : coreFailure(answer.failure, answer.status, timeoutMs);
   if (list[0] !== 'ok') throw failure(list, options, null, 'recipient.unchecked');
   return { address: looked, trusted: list[11] };
 }

@@ -194,6 +194,7 @@ export function readOptions(o, lookup) {
   const signalOk = state(signal, (s) => isInstance(s, globalThis.AbortSignal));
   const progressOk = state(onProgress, (f) => isInstance(f, Function));
   const h = get(o, 'headers');
+  const key = lookup ? undefined : text(get(o, 'idempotencyKey'));
   const slots = [
     true,
     proxyUrl,
@@ -204,11 +205,13 @@ export function readOptions(o, lookup) {
     get(o, 'allowBrowserCredentials') === true,
     get(o, 'allowInsecureProxyUrl') === true,
     signalOk,
-    ...(lookup ? [undefined, undefined] : [progressOk, text(get(o, 'idempotencyKey'))]),
+    ...(lookup ? [undefined, undefined] : [progressOk, key]),
     ...(absent(h) ? [undefined] : isObject(h) ? headers(h) : [false]),
   ];
   return {
     slots,
+    // A caller's key marks a resend of an earlier attempt (see coreAnswer).
+    resend: typeof key === 'string',
     proxyUrl: typeof proxyUrl === 'string' ? proxyUrl.trim() : '',
     signal: signalOk === true ? signal : undefined,
     onProgress: progressOk === true ? onProgress : undefined,

@@ -143,6 +143,7 @@ export const EN = {
   'proxy.upstream_response_too_large': 'The answer from the messaging service could not be used. The message may or may not have been sent.',
   'proxy.answer_not_replayable': 'The answer from the messaging service could not be used. The message may or may not have been sent.',
   'proxy.internal_error': 'The portal had an unexpected problem. The message may or may not have been sent.',
+  'proxy.outcome_unknown': 'The portal cannot tell whether this message was delivered: it may or may not have been sent. Please do not send it again; ask your care team whether they received it.',
   'updox.auth': 'The portal could not sign in to the messaging service, so the message was not sent.',
   'updox.validation': 'The messaging service did not accept the message. Please check what you entered.',
   'updox.recipient': 'The recipient cannot receive this message. It was not sent.',
@@ -155,6 +156,10 @@ export const EN = {
   'updox.4650': 'The message could not be delivered.',
   'updox.4651': "The message could not be sent; the recipient's Direct address may be invalid.",
   'updox.4652': "The message needs the patient's ID or the patient's details. It was not sent.",
+  // A resend refused before the portal forwarded it: the first attempt may have arrived.
+  'resend.sign_in': 'Your session has ended. Please sign in again and send the same message again: an earlier attempt may or may not have been delivered.',
+  'resend.unconfirmed': 'The portal could not take the message right now. An earlier attempt may or may not have been delivered; please try again in a moment with the same message.',
+  'resend.changed': 'The portal refused the message because it differs from the one first sent. The first one may or may not have been delivered.',
   // The message of a failed checkDirectRecipient, whatever its rule.
   'recipient.unchecked': 'This address could not be checked right now. You can still write and send your message.',
 };

@@ -1,5 +1,5 @@
-// The HTTP exchange with the portal's proxy: one POST, a timeout over the whole exchange
-// (the answer included) from the moment the request is sent, the caller's AbortSignal, and
+// The HTTP exchange with the portal's proxy: one POST that follows no redirect, a timeout
+// over the whole exchange (the answer included) from the moment the request is sent, the caller's AbortSignal, and
 // an answer read up to 1 MiB (Updox's answers are a few hundred bytes). Never rejects: a
 // failure is reported by its number, which the core turns into the error (coreFailure).
 
@@ -82,6 +82,8 @@ export async function exchange(url, body, bodyLength, headers, credentials, time
       headers: [['Content-Type', 'application/json'], ...(key ? [['Idempotency-Key', key]] : []), ...headers],
       body,
       signal: controller.signal,
+      // A redirect would re-send the message to wherever the answer points.
+      redirect: 'error',
     };
     if (credentials) init.credentials = credentials;
     request = new Request(url, init);

@@ -67,9 +67,9 @@ fn only_limits() -> Box<[JsValue]> {
     vec![JsValue::TRUE, NONE, NONE, NONE, NONE].into_boxed_slice()
 }
 
-/// The issues of a failure list (after its ten leading values), five values each.
+/// The issues of a failure list (after its eleven leading values), five values each.
 fn issues(list: &[JsValue]) -> &[JsValue] {
-    &list[10..]
+    &list[11..]
 }
 
 fn url() -> Box<[JsValue]> {
@@ -249,12 +249,12 @@ fn prepare_gives_the_plan_and_the_body_or_the_failure() {
 fn failures_of_the_javascript_side() {
     let unreadable = core_failure(7, Some(3), 30000.0);
     assert_eq!(text(&unreadable[1]), "validation");
-    assert_eq!(text(&unreadable[10]), "attachments[3]");
+    assert_eq!(text(&unreadable[11]), "attachments[3]");
     assert_eq!(
-        number(&unreadable[12]),
+        number(&unreadable[13]),
         f64::from(Rule::AttachmentUnreadable.index())
     );
-    assert_eq!(text(&core_failure(7, None, 30000.0)[10]), "file");
+    assert_eq!(text(&core_failure(7, None, 30000.0)[11]), "file");
     let offline = core_failure(3, None, 30000.0);
     assert_eq!(
         (text(&offline[1]), text(&offline[9])),
@@ -272,9 +272,35 @@ fn failures_of_the_javascript_side() {
     );
 }
 
+/// A resend refused before forwarding: "unknown", with the resend's sentence, the proxy's
+/// rule kept; the same refusal of a first attempt is "not sent".
+#[wasm_bindgen_test]
+fn a_refused_resend_is_unknown() {
+    let body = r#"{"error":"rate_limited","message":"Slow down"}"#;
+    let first = core_answer(429, body, "from", false);
+    let again = core_answer(429, body, "from", true);
+    let rule = (Rule::ALL.len() + Outcome::ProxyRateLimited as usize) as f64;
+    let said = (Rule::ALL.len() + Outcome::ResendUnconfirmed as usize) as f64;
+    assert_eq!(
+        (number(&first[2]), text(&first[9])),
+        (rule, "not-sent".into())
+    );
+    assert_eq!(number(&first[10]), rule);
+    assert_eq!(
+        (number(&again[2]), text(&again[9])),
+        (rule, "unknown".into())
+    );
+    assert_eq!(number(&again[10]), said);
+    let blocked = core_answer(409, r#"{"error":"outcome_unknown"}"#, "from", false);
+    assert_eq!(
+        (text(&blocked[9]), blocked[8].as_bool()),
+        ("unknown".into(), Some(false))
+    );
+}
+
 #[wasm_bindgen_test]
 fn the_sample_answer_maps_field_by_field() {
-    let out = core_answer(200, SAMPLE_RESPONSE, "patientDemographics");
+    let out = core_answer(200, SAMPLE_RESPONSE, "patientDemographics", false);
     assert_eq!(text(&out[0]), "ok");
     assert_eq!(number(&out[1]), 2000.0);
     assert_eq!(text(&out[3]), "249599", "a number's literal");
@@ -282,15 +308,20 @@ fn the_sample_answer_maps_field_by_field() {
     assert_eq!(text(&out[5]), "contact:227161");
     assert_eq!(text(&out[8]), "ptacct+227163@direct.updoxqa.com");
     assert_eq!(text(&out[10]), "patientDemographics");
-    let trusted = |body: &str| core_answer(200, body, "")[11].as_bool();
+    let trusted = |body: &str| core_answer(200, body, "", false)[11].as_bool();
     let answer = |valid| {
         format!(r#"{{"successful":true,"responseCode":2000,"validDirectAddress":{valid}}}"#)
     };
     assert_eq!(trusted(&answer("true")), Some(true));
     assert_eq!(trusted(&answer("false")), Some(false));
-    let unclear = core_answer(200, r#"{"successful":true,"responseCode":2000}"#, "");
+    let unclear = core_answer(200, r#"{"successful":true,"responseCode":2000}"#, "", false);
     assert_eq!(text(&unclear[1]), "protocol");
-    let failed = core_answer(200, r#"{"successful":false,"responseCode":4650}"#, "from");
+    let failed = core_answer(
+        200,
+        r#"{"successful":false,"responseCode":4650}"#,
+        "from",
+        false,
+    );
     assert_eq!(
         (text(&failed[0]), text(&failed[1])),
         ("error".into(), "updox".into())

@@ -60,8 +60,9 @@ pub fn core_prepare(
 
 /// The outcome of an answer: `status` and its text, for a message sent with `sender`
 /// ("from" or "patientDemographics"), or for a lookup (`sender` "").
+/// `resent`: the caller passed the key of an earlier attempt (see `SendError::resent`).
 #[wasm_bindgen(js_name = coreAnswer)]
-pub fn core_answer(status: u16, text: &str, sender: &str) -> Vec<JsValue> {
+pub fn core_answer(status: u16, text: &str, sender: &str, resent: bool) -> Vec<JsValue> {
     let sender = match sender {
         "" => "",
         "from" => "from",
@@ -69,8 +70,15 @@ pub fn core_answer(status: u16, text: &str, sender: &str) -> Vec<JsValue> {
     };
     match response::map_text(status, text, sender) {
         Ok(result) => js_out::result(&result),
+        Err(e) if resent => js_out::error(&e.resent()),
         Err(e) => js_out::error(&e),
     }
+}
+
+/// The timeout of an exchange whose body is `body_bytes` long (`options::exchange_timeout_ms`).
+#[wasm_bindgen(js_name = coreExchangeTimeout)]
+pub fn core_exchange_timeout(timeout_ms: f64, body_bytes: f64) -> f64 {
+    options::exchange_timeout_ms(timeout_ms, body_bytes)
 }
 
 /// A failure of the JavaScript side, by number (see js/transport.js): 0 aborted before the

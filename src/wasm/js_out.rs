@@ -69,7 +69,8 @@ impl Out {
 }
 
 /// A failure: "error", kind, the rule's number, seconds, responseCode, responseMessage,
-/// reason, status, retryable, delivery, then the issues.
+/// reason, status, retryable, delivery, the number of the rule whose sentence is the
+/// message, then the issues.
 pub fn error(e: &SendError) -> Vec<JsValue> {
     Out::default()
         .text("error")
@@ -82,6 +83,7 @@ pub fn error(e: &SendError) -> Vec<JsValue> {
         .opt_number(e.status.map(f64::from))
         .flag(e.retryable)
         .text(e.delivery.as_str())
+        .number(f64::from(e.sentence_rule().index()))
         .issues(&e.issues)
         .done()
 }

@@ -143,6 +143,7 @@ export type OutcomeRule =
   | "proxy.upstream_response_too_large"
   | "proxy.answer_not_replayable"
   | "proxy.internal_error"
+  | "proxy.outcome_unknown"
   | "updox.auth"
   | "updox.validation"
   | "updox.recipient"
@@ -155,6 +156,9 @@ export type OutcomeRule =
   | "updox.4650"
   | "updox.4651"
   | "updox.4652"
+  | "resend.sign_in"
+  | "resend.unconfirmed"
+  | "resend.changed"
   | "recipient.unchecked";
 
 /** Every rule id: the keys `messages` can give sentences for. */
@@ -453,10 +457,11 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
-    readonly coreAnswer: (a: number, b: number, c: number, d: number, e: number) => [number, number];
+    readonly coreAnswer: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number];
     readonly coreCheckFile: (a: number, b: number) => [number, number];
     readonly coreCodes: () => [number, number];
     readonly coreEncode: (a: number, b: number) => number;
+    readonly coreExchangeTimeout: (a: number, b: number) => number;
     readonly coreFailure: (a: number, b: number, c: number) => [number, number];
     readonly coreMemory: () => any;
     readonly corePrepare: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number];
