@@ -5,9 +5,10 @@
 
 use crate::prelude::*;
 /// One value as found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Input<T> {
     /// `undefined` or `null`.
+    #[default]
     Absent,
     Given(T),
     /// A value of another JavaScript type than expected ("number", "array", …), or
