@@ -28,6 +28,16 @@ pub mod updox;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+/// The allocator: lol_alloc's free list is a few KB smaller than std's dlmalloc.
+#[cfg(target_arch = "wasm32")]
+mod runtime {
+    use lol_alloc::{AssumeSingleThreaded, FreeListAllocator};
+    // SAFETY: the module runs on one thread.
+    #[global_allocator]
+    static ALLOCATOR: AssumeSingleThreaded<FreeListAllocator> =
+        unsafe { AssumeSingleThreaded::new(FreeListAllocator::new()) };
+}
+
 pub use check::limits::Limits;
 pub use check::message::ValidMessage;
 pub use input::{Input, MessageInput, OptionsInput};
