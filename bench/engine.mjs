@@ -235,11 +235,9 @@ async function caseProfile(engine, origin, config, log) {
 
 /** The module's files as the unbundled page loads them, and what each is. */
 const FILES = {
-  'api.js': 'api.js',
-  'read.js': 'read.js',
-  'transport.js': 'transport.js',
-  'text.js': 'text.js',
-  'updox_error.js': 'api.js',
+  'text.js': 'glue',
+  'updox_error.js': 'glue',
+  'locales.js': 'glue',
   'updox_direct_core.js': 'glue',
   'clients.mjs': 'plain client',
   'harness.mjs': 'bench loop',

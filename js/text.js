@@ -1,9 +1,7 @@
-// Every sentence the module shows a patient, by rule id. The wasm reports rule ids and a few
-// numbers; the sentence is chosen here: the caller's `messages[rule]` if it is a string, else
-// the built-in text of `locale` (loaded), else English. Placeholders in a sentence:
-// {max} (a count), {maxSize} and {actualSize} (bytes, as "2.5 MB"), {seconds}. Sentences
-// never repeat what was typed. English ships here; other locales are separate modules
-// loaded on demand (loadLocale), so that English-only pages do not download them.
+// Every sentence the module shows a patient in English, by rule id: data, built into the
+// module (src/wasm/text.rs looks sentences up here by rule id; other locales are modules in
+// locales/, loaded on demand). Placeholders: {max} (a count), {maxSize} and {actualSize}
+// (bytes, as "2.5 MB"), {seconds}. Sentences never repeat what was typed.
 
 export const EN = {
   // Validation rules.
@@ -146,6 +144,7 @@ export const EN = {
   'proxy.upstream_response_too_large': 'The answer from the messaging service could not be used. The message may or may not have been sent.',
   'proxy.answer_not_replayable': 'The answer from the messaging service could not be used. The message may or may not have been sent.',
   'proxy.internal_error': 'The portal had an unexpected problem. The message may or may not have been sent.',
+  'proxy.outcome_unknown': 'The portal cannot tell whether this message was delivered: it may or may not have been sent. Please do not send it again; ask your care team whether they received it.',
   'updox.auth': 'The portal could not sign in to the messaging service, so the message was not sent.',
   'updox.validation': 'The messaging service did not accept the message. Please check what you entered.',
   'updox.recipient': 'The recipient cannot receive this message. It was not sent.',
@@ -158,6 +157,10 @@ export const EN = {
   'updox.4650': 'The message could not be delivered.',
   'updox.4651': "The message could not be sent; the recipient's Direct address may be invalid.",
   'updox.4652': "The message needs the patient's ID or the patient's details. It was not sent.",
+  // A resend refused before the portal forwarded it: the first attempt may have arrived.
+  'resend.sign_in': 'Your session has ended. Please sign in again and send the same message again: an earlier attempt may or may not have been delivered.',
+  'resend.unconfirmed': 'The portal could not take the message right now. An earlier attempt may or may not have been delivered; please try again in a moment with the same message.',
+  'resend.changed': 'The portal refused the message because it differs from the one first sent. The first one may or may not have been delivered.',
   // The message of a failed checkDirectRecipient, whatever its rule.
   'recipient.unchecked': 'This address could not be checked right now. You can still write and send your message.',
   // ---- Delivery status: the sentence for each state of getDeliveryStatus (never "read": an
@@ -172,76 +175,3 @@ export const EN = {
   'delivery.unchecked': 'The delivery status could not be checked right now. This does not mean your message failed; please try again later.',
   // ---- end of delivery status ----
 };
-
-const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
-
-/** Locales with built-in text, and how to load those that are not here already. */
-const LOADERS = {
-  es: () => import('./locales/es.js'),
-};
-const loaded = { en: EN };
-const loading = {};
-
-/** The value of `object[key]`, or undefined where reading it throws or makes no sense. */
-function read(object, key) {
-  try {
-    return object !== null && typeof object === 'object' ? object[key] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Loads the built-in text of `locale` ("en", "es"), so that synchronous calls can use it.
- * Resolves true when it is ready, false for an unknown locale or a failed load; never
- * rejects.
- */
-export function loadLocale(locale) {
-  if (typeof locale !== 'string') return Promise.resolve(false);
-  if (has(loaded, locale)) return Promise.resolve(true);
-  if (!has(LOADERS, locale)) return Promise.resolve(false);
-  loading[locale] ??= LOADERS[locale]().then(
-    (module) => {
-      loaded[locale] = module.default;
-      return true;
-    },
-    () => {
-      delete loading[locale];
-      return false;
-    },
-  );
-  return loading[locale];
-}
-
-/** What a call's options ask for: loads `options.locale`; never rejects. */
-export function localeReady(options) {
-  return loadLocale(read(options, 'locale'));
-}
-
-const MIB = 1024 * 1024;
-
-/** "2.5 MB"-style size, with the locale's decimal separator. */
-function size(bytes, locale) {
-  if (bytes >= MIB) {
-    const tenths = Math.round((bytes * 10) / MIB);
-    return `${Math.floor(tenths / 10)}${locale === 'es' ? ',' : '.'}${tenths % 10} MB`;
-  }
-  return bytes >= 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${bytes} bytes`;
-}
-
-/** The sentence for `rule` under the call's `options` ({locale, messages}). */
-export function sentence(rule, numbers, options) {
-  const given = read(read(options, 'messages'), rule);
-  let locale = read(options, 'locale');
-  if (typeof locale !== 'string' || !has(loaded, locale)) locale = 'en';
-  let text = typeof given === 'string' ? given : has(loaded[locale], rule) ? loaded[locale][rule] : EN[rule];
-  if (typeof text !== 'string') text = EN.validation;
-  const { limit, size: found, seconds } = numbers;
-  const values = {
-    max: limit,
-    maxSize: limit === undefined ? undefined : size(limit, locale),
-    actualSize: found === undefined ? undefined : size(found, locale),
-    seconds,
-  };
-  return text.replace(/\{(\w+)\}/g, (all, name) => (values[name] === undefined ? all : String(values[name])));
-}

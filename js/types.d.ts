@@ -142,6 +142,7 @@ export type OutcomeRule =
   | "proxy.upstream_response_too_large"
   | "proxy.answer_not_replayable"
   | "proxy.internal_error"
+  | "proxy.outcome_unknown"
   | "updox.auth"
   | "updox.validation"
   | "updox.recipient"
@@ -154,6 +155,9 @@ export type OutcomeRule =
   | "updox.4650"
   | "updox.4651"
   | "updox.4652"
+  | "resend.sign_in"
+  | "resend.unconfirmed"
+  | "resend.changed"
   | "recipient.unchecked";
 
 /** Every rule id: the keys `messages` can give sentences for. */

@@ -1,6 +1,6 @@
 // The one error class the module rejects (or throws) with: callers use `instanceof
-// UpdoxError` and read plain properties. Its message is the sentence of its rule in the
-// caller's locale (api.js chooses it).
+// UpdoxError` and read plain properties. The wasm builds each (src/wasm/errors.rs), with the
+// sentence of its rule in the caller's locale as its message.
 
 export class UpdoxError extends Error {
   constructor(message, details = {}) {

@@ -1,11 +1,12 @@
 // Finishing touches wasm-pack does not do, run by scripts/build.sh after `wasm-pack build`.
 // Idempotent: running it twice leaves pkg/ exactly as running it once.
 //
-//  1. The package's JavaScript: wasm-pack's glue for the wasm core and the JavaScript side
-//     (js/api.js and what it imports) are bundled and minified into updox_direct.js (the
-//     entry: init/initSync from the glue, the public functions from api.js); each locale
-//     but English (js/locales/) becomes its own module in locales/, loaded on demand;
-//     updox_direct.d.ts is js/types.d.ts plus the glue's declarations of init.
+//  1. The package's JavaScript: wasm-pack's glue (the crate's exports, init/initSync) and
+//     the snippets the crate imports (js/: the UpdoxError class, the English sentences, the
+//     locale loader) are bundled and minified into updox_direct.js, which also exports
+//     UpdoxError; each locale but English (js/locales/) becomes its own module in locales/,
+//     loaded on demand; updox_direct.d.ts is js/types.d.ts plus the glue's declarations of
+//     init.
 //  2. Amends the pkg/package.json wasm-pack wrote (which carries Cargo.toml's name, version,
 //     description, licence and repository): `exports` with types, the `.wasm` as a subpath
 //     export (bundlers and CDN users reference it), `files` limited to what a user needs,
@@ -48,9 +49,12 @@ mkdirSync(WORK, { recursive: true });
 if (!readFileSync(join(PKG, ENTRY), 'utf8').startsWith(ENTRY_MARK)) {
   copyFileSync(join(PKG, ENTRY), join(WORK, GLUE));
   copyFileSync(join(PKG, TYPES), join(WORK, 'updox_direct_core.d.ts'));
+  rmSync(join(WORK, 'snippets'), { recursive: true, force: true });
+  if (!existsSync(join(PKG, 'snippets'))) fail('pkg/snippets is missing (did wasm-pack run?)');
+  cpSync(join(PKG, 'snippets'), join(WORK, 'snippets'), { recursive: true });
 }
 if (!existsSync(join(WORK, GLUE))) fail(`${relative(ROOT, join(WORK, GLUE))} is missing: rebuild with scripts/build.sh`);
-// Nothing imports JavaScript snippets; an older build's copies would be published.
+// The snippets are bundled into the entry: the copies wasm-pack wrote would be published.
 rmSync(join(PKG, 'snippets'), { recursive: true, force: true });
 
 // The wasm's imports are named by wasm-bindgen for readability (`./updox_direct_bg.js`,
@@ -89,10 +93,16 @@ for (const [from, to] of [
   glue = glue.replace(from, to);
 }
 
-// One module: the glue and the JavaScript side (js/api.js and what it imports), minified;
-// each locale but English (js/locales/) a chunk of its own in pkg/locales/, loaded on demand.
-cpSync(join(ROOT, 'js'), WORK, { recursive: true, filter: (f) => !f.endsWith('.d.ts') });
-writeFileSync(join(WORK, 'entry.js'), "export { default, initSync } from './updox_direct_core.js';\nexport * from './api.js';\n");
+// One module: the glue and the snippets, minified; each locale but English (js/locales/) a
+// chunk of its own in pkg/locales/, loaded on demand. The snippets' directory gets the whole
+// of js/ (wasm-pack copies only the files the crate names, not the locales they import).
+const [snippets] = readdirSync(join(WORK, 'snippets'));
+if (!snippets) fail('the crate imports no snippet');
+cpSync(join(ROOT, 'js'), join(WORK, 'snippets', snippets, 'js'), { recursive: true, filter: (f) => !f.endsWith('.d.ts') });
+writeFileSync(
+  join(WORK, 'entry.js'),
+  `export { default } from './updox_direct_core.js';\nexport * from './updox_direct_core.js';\nexport { UpdoxError } from './snippets/${snippets}/js/updox_error.js';\n`,
+);
 writeFileSync(join(WORK, 'updox_direct_core.js'), glue);
 const bundle = await rolldown({ input: join(WORK, 'entry.js'), logLevel: 'warn' });
 await bundle.write({
@@ -104,7 +114,7 @@ await bundle.write({
 });
 await bundle.close();
 const bundled = readFileSync(join(PKG, ENTRY), 'utf8');
-writeFileSync(join(PKG, ENTRY), `${ENTRY_MARK}: the wasm core's glue (wasm-bindgen) and the JavaScript side, bundled.\n${bundled}`);
+writeFileSync(join(PKG, ENTRY), `${ENTRY_MARK}: the crate's glue (wasm-bindgen) and its JavaScript snippets, bundled.\n${bundled}`);
 for (const file of readdirSync(join(ROOT, 'js', 'locales'))) {
   if (!existsSync(join(PKG, 'locales', file))) fail(`pkg/locales/${file} was not written`);
 }
@@ -166,6 +176,13 @@ for (const file of ['CHANGELOG.md', ...LICENSES]) {
  * {bytes, names: {old: new}} (the module's old name included, quoted as in the glue), or
  * null when the imports are renamed already.
  */
+/** The `i`-th short name: a … z, aa, ab, … (distinct for every `i`). */
+function shortName(i) {
+  let name = '';
+  for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(97 + ((n - 1) % 26)) + name;
+  return name;
+}
+
 function renameImports(bytes) {
   let at = 8; // magic and version
   const leb = () => {
@@ -212,7 +229,7 @@ function renameImports(bytes) {
       const module = name();
       const field = name();
       if (module.length === 1) return null; // renamed already
-      const short = i.toString(36).replace(/^\d/, (d) => 'abcdefghij'[d]);
+      const short = shortName(i);
       names[`"${module}"`] = '"a"';
       names[field] = short;
       out.push(...encodeName('a'), ...encodeName(short));

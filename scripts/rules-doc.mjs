@@ -12,7 +12,7 @@ const OUT = new URL('../docs/rules.md', import.meta.url);
 
 const cell = (text) => text.replace(/\|/g, '\\|');
 const kind = (rule) =>
-  ({ http: 'http', proxy: 'http', updox: 'updox', protocol: 'protocol', network: 'network', browser: 'network', timeout: 'timeout', aborted: 'aborted', validation: 'validation', recipient: 'any' })[rule.split('.')[0]];
+  ({ http: 'http', proxy: 'http', updox: 'updox', protocol: 'protocol', network: 'network', browser: 'network', timeout: 'timeout', aborted: 'aborted', validation: 'validation', resend: 'http', recipient: 'any' })[rule.split('.')[0]];
 
 const isDelivery = (rule) => rule.startsWith('delivery.');
 const rules = Object.keys(EN).filter((r) => !isDelivery(r));

@@ -5,9 +5,10 @@
 
 use crate::prelude::*;
 /// One value as found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Input<T> {
     /// `undefined` or `null`.
+    #[default]
     Absent,
     Given(T),
     /// A value of another JavaScript type than expected ("number", "array", …), or
@@ -96,13 +97,13 @@ pub struct DemographicsInput {
     pub email_address: Text,
 }
 
-/// An attachment entry. Its content stays on the JavaScript side, known by `part`: its
-/// place among the message's attachments.
+/// An attachment entry. Its content (a File/Blob, or the caller's base64) is held apart,
+/// known by `part`: its place among the message's attachments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttachmentInput {
-    /// Updox's own shape, `content` already base64: what the JavaScript side found it to
-    /// be, without copying it here (js/read.js checks it where it lives, once per text):
-    /// its decoded size, or `None` when it is not standard padded base64.
+    /// Updox's own shape, `content` already base64: what the reader found it to be (see
+    /// `encode::decoded_size`, checked once per text): its decoded size, or `None` when it
+    /// is not standard padded base64.
     Encoded {
         part: usize,
         content: Input<Option<u64>>,

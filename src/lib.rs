@@ -3,19 +3,12 @@
 //!
 //! Layers, each using only those below it: `input` (values as read) and `issue` (rules and
 //! issues); `check` (every rule, natively tested); `updox` (request body, answers, errors);
-//! `wasm` (the exports the JavaScript side calls, and the plain lists they read and write).
-//! Everything that touches a browser object is the JavaScript side's (js/).
-//!
-//! The release wasm is built without the `std` feature: `no_std` with its own panic handler
-//! (a trap) and allocator, so that nothing pulls in Rust's formatting machinery and the
-//! module stays small. Native builds, tests and the browser tests use `std`.
-
-#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
+//! `sentence` (filling a sentence's numbers); `wasm` (the package's exports: reading the
+//! caller's values by name, files, fetch, results and errors by name).
 
 extern crate alloc;
 
-/// What the standard prelude would give, for `no_std` builds (some of it only the wasm
-/// side uses).
+/// The names the modules use from `alloc` (written so since the module once was no_std).
 #[allow(unused_imports)]
 mod prelude {
     pub use alloc::boxed::Box;
@@ -31,26 +24,20 @@ pub mod encode;
 pub mod input;
 pub mod issue;
 pub mod photo;
+pub mod sentence;
 pub mod updox;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-/// What `std` would provide to the no_std release build.
-#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+/// The allocator: lol_alloc's free list is a few KB smaller than std's dlmalloc.
+#[cfg(target_arch = "wasm32")]
 mod runtime {
     use lol_alloc::{AssumeSingleThreaded, FreeListAllocator};
-    // SAFETY: the module is single-threaded.
+    // SAFETY: the module runs on one thread.
     #[global_allocator]
     static ALLOCATOR: AssumeSingleThreaded<FreeListAllocator> =
         unsafe { AssumeSingleThreaded::new(FreeListAllocator::new()) };
-
-    /// No input can reach a panic (the clippy lints in Cargo.toml); should one happen anyway,
-    /// trap without formatting a message, which would pull in `core::fmt`.
-    #[panic_handler]
-    fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-        core::arch::wasm32::unreachable()
-    }
 }
 
 pub use check::limits::Limits;

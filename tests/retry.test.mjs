@@ -137,7 +137,7 @@ for (const engineName of selectedEngines()) describe(engineName, () => {
     const err = changed.error;
     assert.deepEqual(
       [err.kind, err.status, err.rule, err.retryable, err.delivery, err.idempotencyKey],
-      ['http', 422, 'proxy.idempotency_key_reused', false, 'not-sent', first.value.idempotencyKey],
+      ['http', 422, 'proxy.idempotency_key_reused', false, 'unknown', first.value.idempotencyKey],
     );
     assert.match(err.message, /differs from the one first sent/);
     assert.equal(s.dev.mock.messages().length, 1, 'only the first message reached Updox');

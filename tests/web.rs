@@ -1,7 +1,7 @@
-//! Browser tests (wasm-bindgen-test in headless Chromium) of the wasm core's exports, as the
-//! JavaScript side calls them: the SIMD encoder against the scalar reference, the lists the
-//! core reads and writes, and the answer reader on Updox's sample. The public functions
-//! built on them (js/api.js) are tested through the package by the Node suites.
+//! Browser tests (wasm-bindgen-test, in Chromium, Firefox and WebKit) of the crate's exports
+//! as a page calls them: the send path end to end against the loopback fault server
+//! (tests/support/fault-server.mjs, whose URL scripts/wasm-browser-tests.sh gives at build
+//! time as UPDOX_TEST_SERVER), files, hostile values, and the synchronous functions.
 #![cfg(target_arch = "wasm32")]
 // Test code: a failed expectation should stop the test (the panic lints guard src/).
 #![allow(
@@ -13,297 +13,443 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use updox_direct::updox::error::Outcome;
-use updox_direct::wasm::boundary::*;
-use updox_direct::wasm::encoding::{core_encode, core_memory};
-use updox_direct::Rule;
+use js_sys::{Array, Function, Reflect, Uint8Array};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use updox_direct::wasm::api::*;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SAMPLE_RESPONSE: &str = include_str!("fixtures/updox-sample-response.json");
+/// The fault server, given when the tests were built (scripts/wasm-browser-tests.sh).
+fn server() -> &'static str {
+    match option_env!("UPDOX_TEST_SERVER") {
+        Some(url) => url,
+        None => panic!("UPDOX_TEST_SERVER: run scripts/wasm-browser-tests.sh"),
+    }
+}
 
-/// Deterministic bytes of length `n`.
+fn js(v: &Value) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap()
+}
+
+fn text(v: &JsValue, key: &str) -> String {
+    get(v, key)
+        .as_string()
+        .unwrap_or_else(|| format!("<{key}: not text>"))
+}
+
+fn set(o: &JsValue, key: &str, v: &JsValue) {
+    Reflect::set(o, &key.into(), v).unwrap();
+}
+
+/// A valid message with `from`.
+fn message() -> Value {
+    json!({
+        "to": "dr@direct.example.org",
+        "subject": "Knee X-ray",
+        "textMessage": "Results attached.",
+        "from": "patient:48213",
+    })
+}
+
+/// Options for the fault server's `path`.
+fn options(path: &str) -> JsValue {
+    js(&json!({ "proxyUrl": format!("{}{path}", server()), "timeoutMs": 5000 }))
+}
+
+/// Sends `message` with `options`; the result or the UpdoxError.
+async fn send(message: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    send_patient_direct_message(message, options).await
+}
+
+/// The error of a send that must fail, as [kind, rule, delivery].
+async fn failure(message: JsValue, options: JsValue) -> (JsValue, [String; 3]) {
+    let e = send(message, options)
+        .await
+        .expect_err("the send must fail");
+    let triple = [text(&e, "kind"), text(&e, "rule"), text(&e, "delivery")];
+    (e, triple)
+}
+
+fn triple(kind: &str, rule: &str, delivery: &str) -> [String; 3] {
+    [kind.into(), rule.into(), delivery.into()]
+}
+
+/// A page-side helper built from JavaScript source (test code only).
+fn helper(args: &str, body: &str) -> Function {
+    Function::new_with_args(args, body)
+}
+
+/// Bytes of a File of `n` bytes, deterministic.
 fn bytes(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
 }
 
-fn s(v: &str) -> JsValue {
-    JsValue::from_str(v)
+fn file(data: &[u8], name: &str) -> JsValue {
+    let parts = Array::of1(&Uint8Array::from(data));
+    let bag = web_sys::FilePropertyBag::new();
+    bag.set_type("application/pdf");
+    web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &bag)
+        .unwrap()
+        .into()
 }
 
-const NONE: JsValue = JsValue::UNDEFINED;
-
-/// A message's slots (see js/read.js): valid, with `from`, and `to` as given.
-fn message(to: &str) -> Box<[JsValue]> {
-    vec![
-        JsValue::TRUE,
-        s(to),
-        s("Knee X-ray"),
-        s("Results attached."),
-        s("patient:48213"),
-        NONE,             // no demographics
-        JsValue::from(1), // one attachment read,
-        JsValue::from(0), // none past the reader's cap:
-        s("e"),
-        JsValue::from(2), // its content's decoded size (the content stays in JavaScript)
-        s("notes.txt"),
-        NONE,
-        JsValue::FALSE,
-    ]
-    .into_boxed_slice()
-}
-
-/// Send options' slots: proxyUrl, then nothing else given.
-fn options() -> Box<[JsValue]> {
-    let mut o = vec![JsValue::TRUE, s("/api"), NONE, NONE, NONE, NONE];
-    o.extend([JsValue::FALSE, JsValue::FALSE, NONE, NONE, NONE, NONE]);
-    o.into_boxed_slice()
-}
-
-/// Options holding limits alone, as validatePatientDirectMessage passes them.
-fn only_limits() -> Box<[JsValue]> {
-    vec![JsValue::TRUE, NONE, NONE, NONE, NONE].into_boxed_slice()
-}
-
-/// The issues of a failure list (after its ten leading values), five values each.
-fn issues(list: &[JsValue]) -> &[JsValue] {
-    &list[10..]
-}
-
-fn url() -> Box<[JsValue]> {
-    vec![
-        s("https://portal.example/api"),
-        s("https:"),
-        s("portal.example"),
-        JsValue::TRUE,
-    ]
-    .into_boxed_slice()
-}
-
-fn text(v: &JsValue) -> String {
-    v.as_string().unwrap_or_default()
-}
-
-fn number(v: &JsValue) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
-}
-
-/// The SIMD encoder (built with +simd128 here) against the scalar reference, over every
-/// size up to a few SIMD blocks and pseudo-random sizes around the slice boundary.
-#[wasm_bindgen_test]
-fn simd_encoder_matches_the_scalar_reference() {
-    use updox_direct::encode::{encode_into, SLICE_BYTES};
-    let data = bytes(SLICE_BYTES + 4096);
-    let mut seed = 0x2545_f491_u32;
-    let mut sizes: Vec<usize> = (0..300).collect();
-    // Few large sizes: the test runs synchronously on the page's only thread.
-    for _ in 0..6 {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        sizes.push(SLICE_BYTES - 2048 + (seed as usize % 4096));
-    }
-    for n in sizes {
-        let input = &data[..n];
-        let mut out = Vec::new();
-        encode_into(input, &mut out);
-        assert_eq!(out, STANDARD.encode(input).into_bytes(), "{n} bytes");
-    }
-}
-
-/// What coreEncode writes is the base64 of its input, and coreMemory's buffer views it once
-/// coreEncode has returned, at sizes that need the output buffer (and wasm memory) to grow
-/// and shrink.
-#[wasm_bindgen_test]
-fn core_encode_writes_the_encoding() {
-    const MIB: usize = 1024 * 1024;
-    for n in [0, 1, 2, 3, 1000, 3 * MIB + 1, 5, 6 * MIB] {
-        let data = bytes(n);
-        let expected = STANDARD.encode(&data).into_bytes();
-        let at = core_encode(&data);
-        // SAFETY: coreEncode wrote `expected.len()` bytes there, and nothing has run since.
-        let written = unsafe { core::slice::from_raw_parts(at as *const u8, expected.len()) };
-        assert!(written == expected, "{n} bytes");
-        // Viewed from JavaScript without allocating in between (that could grow memory).
-        let buffer = js_sys::Reflect::get(&core_memory(), &"buffer".into()).unwrap();
-        let view = js_sys::Uint8Array::new_with_byte_offset_and_length(
-            &buffer,
-            at as u32,
-            expected.len() as u32,
-        );
-        assert_eq!(view.length() as usize, expected.len(), "{n} bytes");
-        for i in [0, expected.len() / 2, expected.len().saturating_sub(1)] {
-            if let Some(&b) = expected.get(i) {
-                assert_eq!(view.get_index(i as u32), b, "{n} bytes, at {i}");
-            }
-        }
-    }
+/// How many POSTs the fault server has seen.
+async fn posts() -> f64 {
+    let count = helper(
+        "url",
+        "return fetch(url).then((r) => r.json()).then((j) => j.posts)",
+    )
+    .call1(&JsValue::NULL, &format!("{}/count", server()).into())
+    .unwrap();
+    JsFuture::from(js_sys::Promise::from(count))
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
-fn a_valid_message_has_no_issues_and_a_bad_address_one() {
-    // Checked as a send whose options hold limits alone: one issue of theirs, the missing
-    // proxy URL, comes last (js/api.js drops it).
-    let none: Box<[JsValue]> = Box::new([]);
-    let checked = core_prepare(
-        message("dr@direct.example.org"),
-        only_limits(),
-        none.clone(),
-        None,
-        2026,
-        11,
-        24,
-    );
-    assert_eq!(issues(&checked).len(), 5, "one issue");
-    let proxy_url = f64::from(Rule::ProxyUrlRequired.index());
-    assert_eq!(number(&issues(&checked)[2]), proxy_url);
-    let checked = core_prepare(
-        message("not an address"),
-        only_limits(),
-        none,
-        None,
-        2026,
-        11,
-        24,
-    );
-    let found = issues(&checked);
-    assert_eq!(
-        found.len(),
-        10,
-        "two issues: field, code, rule, limit, size each"
-    );
-    assert!(
-        found[0].is_undefined(),
-        "the rule's own field is left to JavaScript"
-    );
-    assert_eq!(number(&found[1]), 4640.0);
-    assert_eq!(number(&found[2]), f64::from(Rule::ToInvalid.index()));
-    assert_eq!(number(&found[7]), proxy_url);
-}
-
-#[wasm_bindgen_test]
-fn prepare_gives_the_plan_and_the_body_or_the_failure() {
-    let random = Some(vec![7u8; 16].into_boxed_slice());
-    let plan = core_prepare(
-        message("Dr@Direct.Example.ORG"),
-        options(),
-        url(),
-        random,
-        2026,
-        11,
-        24,
-    );
-    assert_eq!(text(&plan[0]), "ok");
-    assert_eq!(text(&plan[1]), "https://portal.example/api");
-    assert_eq!(number(&plan[2]), 30000.0);
-    assert_eq!(text(&plan[4]), "07".repeat(16), "the Idempotency-Key");
-    assert_eq!(text(&plan[5]), "from");
-    assert_eq!(number(&plan[6]), 2.0, "attachment bytes");
-    assert_eq!(number(&plan[7]), 0.0, "extra headers");
-    // JSON text, then the attachment's size and place (its content stays in JavaScript),
-    // then JSON again.
-    assert!(text(&plan[8]).starts_with(r#"{"to":"Dr@direct.example.org""#));
-    assert_eq!((number(&plan[9]), number(&plan[10])), (2.0, 0.0));
-    assert_eq!(text(&plan[11]), r#""}]}"#);
-
-    // A lookup: the address checked like `to`, the body names it alone.
-    let lookup: Box<[JsValue]> = Box::new([s("lookup"), s(" Dr@Direct.Example.ORG ")]);
-    let plan = core_prepare(
-        lookup,
-        options(),
-        url(),
-        Some(Box::new([7u8; 16])),
-        2026,
-        11,
-        24,
-    );
-    assert_eq!(text(&plan[0]), "ok");
-    assert_eq!(
-        text(&plan[5]),
-        "Dr@direct.example.org",
-        "the address looked up"
-    );
-    assert_eq!(text(&plan[8]), r#"{"recipient":"Dr@direct.example.org"}"#);
-    assert_eq!(plan.len(), 9);
-
-    let refused = core_prepare(
-        message("dr@direct.example.org"),
-        options(),
-        url(),
-        None,
-        2026,
-        11,
-        24,
-    );
-    assert_eq!(text(&refused[0]), "error");
-    assert_eq!(text(&refused[1]), "network");
-    let expected = Rule::ALL.len() + Outcome::BrowserNoSecureRandom as usize;
-    assert_eq!(number(&refused[2]), expected as f64);
-    assert_eq!(refused[8].as_bool(), Some(false), "not retryable");
-    assert_eq!(text(&refused[9]), "not-sent");
-}
-
-#[wasm_bindgen_test]
-fn failures_of_the_javascript_side() {
-    let unreadable = core_failure(7, Some(3), 30000.0);
-    assert_eq!(text(&unreadable[1]), "validation");
-    assert_eq!(text(&unreadable[10]), "attachments[3]");
-    assert_eq!(
-        number(&unreadable[12]),
-        f64::from(Rule::AttachmentUnreadable.index())
-    );
-    assert_eq!(text(&core_failure(7, None, 30000.0)[10]), "file");
-    let offline = core_failure(3, None, 30000.0);
-    assert_eq!(
-        (text(&offline[1]), text(&offline[9])),
-        ("network".into(), "not-sent".into())
-    );
-    let lost = core_failure(6, None, 30000.0);
-    assert_eq!(
-        (lost[8].as_bool(), text(&lost[9])),
-        (Some(true), "unknown".into())
-    );
-    let late = core_failure(1, None, 30000.0);
-    assert_eq!(
-        (text(&late[1]), text(&late[9])),
-        ("aborted".into(), "unknown".into())
-    );
-}
-
-#[wasm_bindgen_test]
-fn the_sample_answer_maps_field_by_field() {
-    let out = core_answer(200, SAMPLE_RESPONSE, "patientDemographics");
-    assert_eq!(text(&out[0]), "ok");
-    assert_eq!(number(&out[1]), 2000.0);
-    assert_eq!(text(&out[3]), "249599", "a number's literal");
-    assert_eq!(out[4].as_bool(), Some(true));
-    assert_eq!(text(&out[5]), "contact:227161");
-    assert_eq!(text(&out[8]), "ptacct+227163@direct.updoxqa.com");
-    assert_eq!(text(&out[10]), "patientDemographics");
-    let trusted = |body: &str| core_answer(200, body, "")[11].as_bool();
-    let answer = |valid| {
-        format!(r#"{{"successful":true,"responseCode":2000,"validDirectAddress":{valid}}}"#)
+async fn a_send_succeeds_with_its_key_and_progress() {
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let record = {
+        let seen = seen.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |p: JsValue| {
+            seen.borrow_mut().push(format!(
+                "{}:{}/{}",
+                text(&p, "phase"),
+                get(&p, "loaded").as_f64().unwrap(),
+                get(&p, "total").as_f64().unwrap()
+            ));
+        })
     };
-    assert_eq!(trusted(&answer("true")), Some(true));
-    assert_eq!(trusted(&answer("false")), Some(false));
-    let unclear = core_answer(200, r#"{"successful":true,"responseCode":2000}"#, "");
-    assert_eq!(text(&unclear[1]), "protocol");
-    let failed = core_answer(200, r#"{"successful":false,"responseCode":4650}"#, "from");
-    assert_eq!(
-        (text(&failed[0]), text(&failed[1])),
-        ("error".into(), "updox".into())
+    let m = js(&message());
+    set(
+        &m,
+        "attachments",
+        &Array::of1(&file(&bytes(5000), "scan.pdf")),
+    );
+    let o = options("/echo");
+    set(&o, "onProgress", record.as_ref());
+    let before = posts().await;
+    let r = send(m, o).await.expect("sent");
+    assert_eq!(get(&r, "responseCode").as_f64(), Some(2000.0));
+    assert_eq!(get(&r, "messageId").as_f64(), Some(249599.0));
+    assert_eq!(text(&r, "sender"), "from");
+    let key = text(&r, "idempotencyKey");
+    assert!(
+        key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
+    );
+    assert_eq!(posts().await - before, 1.0);
+    let seen = seen.borrow();
+    assert_eq!(seen.first().map(String::as_str), Some("encoding:0/5000"));
+    assert!(seen.contains(&"encoding:5000/5000".to_string()), "{seen:?}");
+    assert!(seen.iter().any(|p| p.starts_with("sending:0/")), "{seen:?}");
+    assert!(seen.last().unwrap().starts_with("done:"), "{seen:?}");
+}
+
+#[wasm_bindgen_test]
+async fn the_body_carries_the_file_as_base64() {
+    let data = bytes(3 * 1024 * 1024 + 7);
+    let m = js(&message());
+    set(&m, "attachments", &Array::of1(&file(&data, "scan.pdf")));
+    send(m, options("/echo")).await.expect("sent");
+    let last = helper("url", "return fetch(url).then((r) => r.json())")
+        .call1(&JsValue::NULL, &format!("{}/last", server()).into())
+        .unwrap();
+    let last = JsFuture::from(js_sys::Promise::from(last)).await.unwrap();
+    let body: Value = serde_json::from_str(&text(&last, "body")).unwrap();
+    let sent = &body["attachments"][0];
+    assert_eq!(sent["fileName"], "scan.pdf");
+    assert_eq!(sent["mimeType"], "application/pdf");
+    assert_eq!(sent["content"].as_str().unwrap(), STANDARD.encode(&data));
+    let headers = get(&last, "headers");
+    assert_eq!(text(&headers, "content-type"), "application/json");
+}
+
+#[wasm_bindgen_test]
+async fn http_and_updox_failures_each_say_their_class() {
+    for (path, want) in [
+        ("/http/503", triple("http", "http.503", "unknown")),
+        ("/html500", triple("http", "http.5xx", "unknown")),
+        (
+            "/proxy/429/rate_limited",
+            triple("http", "proxy.rate_limited", "not-sent"),
+        ),
+        (
+            "/proxy/401/unauthorized",
+            triple("http", "proxy.unauthorized", "not-sent"),
+        ),
+        (
+            "/proxy/504/upstream_timeout",
+            triple("http", "proxy.upstream_timeout", "unknown"),
+        ),
+        (
+            "/proxy/409/outcome_unknown",
+            triple("http", "proxy.outcome_unknown", "unknown"),
+        ),
+        ("/updox/4650", triple("updox", "updox.4650", "failed")),
+        ("/updox/4010", triple("updox", "updox.auth", "failed")),
+        (
+            "/notjson",
+            triple("protocol", "protocol.unreadable", "unknown"),
+        ),
+        (
+            "/truncated",
+            triple("protocol", "protocol.unreadable", "unknown"),
+        ),
+        (
+            "/inconsistent",
+            triple("protocol", "protocol.inconsistent", "unknown"),
+        ),
+        (
+            "/no-message-id",
+            triple("protocol", "protocol.inconsistent", "unknown"),
+        ),
+        (
+            "/huge-chunked",
+            triple("protocol", "protocol.unreadable", "unknown"),
+        ),
+        (
+            "/huge",
+            triple("protocol", "protocol.unreadable", "unknown"),
+        ),
+        (
+            "/redirect/307",
+            triple("network", "network.failed", "unknown"),
+        ),
+    ] {
+        let (e, got) = failure(js(&message()), options(path)).await;
+        assert_eq!(got, want, "{path}");
+        assert_eq!(text(&e, "name"), "UpdoxError", "{path}");
+        assert!(!text(&e, "message").is_empty(), "{path}");
+        assert_eq!(text(&e, "idempotencyKey").len(), 32, "{path}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_resend_is_unknown_and_keeps_its_key() {
+    let key = "0123456789abcdef0123456789abcdef";
+    for (path, said) in [
+        ("/proxy/429/rate_limited", "resend.unconfirmed"),
+        ("/proxy/422/idempotency_key_reused", "resend.changed"),
+        ("/proxy/401/unauthorized", "resend.sign_in"),
+    ] {
+        let o = options(path);
+        set(&o, "idempotencyKey", &key.into());
+        set(&o, "messages", &js(&json!({ said: "said" })));
+        let (e, [kind, _, delivery]) = failure(js(&message()), o).await;
+        assert_eq!(
+            (kind.as_str(), delivery.as_str()),
+            ("http", "unknown"),
+            "{path}"
+        );
+        assert_eq!(text(&e, "idempotencyKey"), key);
+        assert_eq!(
+            text(&e, "message"),
+            "said",
+            "{path}: the sentence is {said}'s"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_timeout_settles_within_its_time() {
+    let o = js(&json!({ "proxyUrl": format!("{}/hang", server()), "timeoutMs": 400 }));
+    let start = js_sys::Date::now();
+    let (e, got) = failure(js(&message()), o).await;
+    assert_eq!(got, triple("timeout", "timeout", "unknown"));
+    assert!(js_sys::Date::now() - start >= 390.0);
+    assert!(
+        text(&e, "message").contains("(1 s)"),
+        "{}",
+        text(&e, "message")
     );
 }
 
 #[wasm_bindgen_test]
-fn addresses_and_senders() {
-    let sender = core_sender(s("100030"));
+async fn aborting_before_and_after_the_body_left() {
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let o = options("/ok");
+    set(&o, "signal", &controller.signal());
+    let before = posts().await;
+    let (_, got) = failure(js(&message()), o).await;
+    assert_eq!(got, triple("aborted", "aborted", "not-sent"));
+    assert_eq!(posts().await, before, "nothing left");
+
+    let controller = web_sys::AbortController::new().unwrap();
+    let o = options("/hang");
+    set(&o, "signal", &controller.signal());
+    let abort = Closure::once(move || controller.abort());
+    web_sys::window()
+        .unwrap()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), 300)
+        .unwrap();
+    let (_, got) = failure(js(&message()), o).await;
+    assert_eq!(got, triple("aborted", "aborted.after_sending", "unknown"));
+}
+
+#[wasm_bindgen_test]
+async fn empty_changed_and_unreadable_files_are_refused_before_sending() {
+    let before = posts().await;
+    // Empty.
+    let m = js(&message());
+    set(&m, "attachments", &Array::of1(&file(&[], "empty.pdf")));
+    let (e, got) = failure(m, options("/ok")).await;
+    assert_eq!(got, triple("validation", "attachments.empty", "not-sent"));
+    assert!(get(&e, "idempotencyKey").is_null());
+    // A file whose bytes no longer match its size (changed since it was picked).
+    let changed = helper(
+        "bytes",
+        "class Changed extends File { arrayBuffer() { return Promise.resolve(new ArrayBuffer(3)); } \
+         slice(a, b) { return this; } } return new Changed([bytes], 'changed.pdf');",
+    )
+    .call1(&JsValue::NULL, &Uint8Array::from(bytes(10).as_slice()))
+    .unwrap();
+    // A file whose read fails (gone).
+    let failing = helper(
+        "bytes",
+        "class Gone extends File { arrayBuffer() { return Promise.reject(new Error('gone')); } \
+         slice(a, b) { return this; } } return new Gone([bytes], 'gone.pdf');",
+    )
+    .call1(&JsValue::NULL, &Uint8Array::from(bytes(10).as_slice()))
+    .unwrap();
+    // A file whose read never settles.
+    let stuck = helper(
+        "bytes",
+        "class Stuck extends File { arrayBuffer() { return new Promise(() => {}); } \
+         slice(a, b) { return this; } } return new Stuck([bytes], 'stuck.pdf');",
+    )
+    .call1(&JsValue::NULL, &Uint8Array::from(bytes(10).as_slice()))
+    .unwrap();
+    for f in [changed, failing, stuck] {
+        let m = js(&message());
+        set(
+            &m,
+            "attachments",
+            &Array::of2(&file(&bytes(4), "ok.pdf"), &f),
+        );
+        let o = js(&json!({ "proxyUrl": format!("{}/ok", server()), "timeoutMs": 500 }));
+        let (e, got) = failure(m, o).await;
+        assert_eq!(
+            got,
+            triple("validation", "attachment.unreadable", "not-sent")
+        );
+        let issue = Reflect::get_u32(&get(&e, "issues"), 0).unwrap();
+        assert_eq!(text(&issue, "field"), "attachments[1]");
+    }
+    assert_eq!(posts().await, before, "nothing was sent");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_values_settle_with_a_typed_error() {
+    let throwing = helper(
+        "",
+        "const m = { to: 'dr@direct.example.org', from: 'patient:1', textMessage: 'x' }; \
+         Object.defineProperty(m, 'subject', { get() { throw new Error('getter'); }, enumerable: true }); \
+         return m;",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let (e, got) = failure(throwing, options("/ok")).await;
+    assert_eq!(got, triple("validation", "subject.not_text", "not-sent"));
     assert_eq!(
-        (text(&sender[0]), text(&sender[1])),
-        ("ok".into(), "patient:100030".into())
+        text(&Reflect::get_u32(&get(&e, "issues"), 0).unwrap(), "field"),
+        "subject"
     );
-    let refused = core_sender(JsValue::NULL);
-    assert_eq!(text(&refused[0]), "error");
+    let trap = helper(
+        "",
+        "return new Proxy({}, { get() { throw new Error('trap'); } });",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let (_, [kind, ..]) = failure(trap.clone(), options("/ok")).await;
+    assert_eq!(kind, "validation");
+    let (_, [kind, ..]) = failure(js(&message()), trap).await;
+    assert_eq!(kind, "validation");
+    // A cycle is read by the names the module reads, so it ends; the send settles either way
+    // (the demographics read from the message itself are a valid group of absent names).
+    let cyclic = js(&message());
+    set(&cyclic, "patientDemographics", &cyclic);
+    match send(cyclic, options("/ok")).await {
+        Ok(r) => assert_eq!(get(&r, "responseCode").as_f64(), Some(2000.0)),
+        Err(e) => assert_eq!(text(&e, "name"), "UpdoxError"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn encode_attachment_matches_the_reference() {
+    for n in [1usize, 2, 3, 1000, 3 * 1024 * 1024 + 1] {
+        let data = bytes(n);
+        let a = encode_attachment(file(&data, "dir/scan.pdf"), JsValue::UNDEFINED)
+            .await
+            .expect("encoded");
+        assert_eq!(text(&a, "content"), STANDARD.encode(&data), "{n}");
+        assert_eq!(text(&a, "mimeType"), "application/pdf");
+    }
+    let e = encode_attachment(file(&[], "empty.pdf"), JsValue::UNDEFINED)
+        .await
+        .expect_err("empty");
+    assert_eq!(text(&e, "rule"), "attachments.empty");
+}
+
+#[wasm_bindgen_test]
+async fn lookups_answer_trusted_or_say_unchecked() {
+    let o = options("/ok");
+    let e = check_direct_recipient("dr@direct.example.org".into(), o)
+        .await
+        .expect_err("the sample answer has no validDirectAddress");
+    assert_eq!(text(&e, "rule"), "protocol.inconsistent");
+    assert_eq!(
+        text(&e, "message"),
+        "This address could not be checked right now. You can still write and send your message."
+    );
+    assert!(get(&e, "idempotencyKey").is_null());
+}
+
+#[wasm_bindgen_test]
+fn synchronous_functions() {
+    assert!(is_valid_direct_address("dr@direct.example.org".into()));
+    assert!(!is_valid_direct_address("not an address".into()));
+    assert!(!is_valid_direct_address(JsValue::from(7)));
+    assert_eq!(
+        patient_sender("48213".into(), JsValue::UNDEFINED).unwrap(),
+        "patient:48213"
+    );
+    let e = patient_sender("4 8".into(), JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(text(&e, "rule"), "patientId.invalid_characters");
+    let issues =
+        validate_patient_direct_message(js(&message()), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    assert_eq!(Array::from(&issues).length(), 0);
+    let bad = js(&json!({ "to": "x", "from": "patient:1", "subject": "abcdef" }));
+    let limits = js(&json!({ "maxSubjectChars": 3 }));
+    let issues = Array::from(&validate_patient_direct_message(
+        bad,
+        limits,
+        JsValue::UNDEFINED,
+    ));
+    let rules: Vec<String> = issues.iter().map(|i| text(&i, "rule")).collect();
+    assert_eq!(rules, ["to.invalid", "subject.too_long"]);
+    assert_eq!(
+        text(&issues.get(1), "message"),
+        "The subject is too long: at most 3 characters."
+    );
+    let codes = Array::from(&updox_response_codes());
+    assert!(codes.length() > 10);
+    assert_eq!(get(&codes.get(0), "code").as_f64(), Some(2000.0));
+    let limits = default_limits();
+    assert_eq!(get(&limits, "maxAttachments").as_f64(), Some(20.0));
 }

@@ -75,8 +75,9 @@ pub fn patient(data: &[u8]) {
 /// Attachments: `check_file_name`, `check_mime_type`, `strip_directories`,
 /// `mime_from_extension`, and whole messages of attachments with sizes taken from the
 /// input (any double, as a hostile page could report): never a panic, never a size that
-/// wraps, never an attachment dropped. (Pre-encoded base64 is checked where it lives, in
-/// js/read.js; tests/base64-content.test.mjs holds it against Node's decoder.)
+/// wraps, never an attachment dropped. (Pre-encoded base64 is checked by
+/// `encode::decoded_size`, held against the `base64` crate natively and against Node's
+/// decoder by tests/base64-content.test.mjs.)
 pub fn attachment(data: &[u8]) {
     let s = text(data);
     sizes(data);

@@ -160,6 +160,7 @@ export default {
   'proxy.upstream_response_too_large': ANSWER_UNUSABLE,
   'proxy.answer_not_replayable': ANSWER_UNUSABLE,
   'proxy.internal_error': `El portal tuvo un problema inesperado. ${MAYBE_SENT}`,
+  'proxy.outcome_unknown': `El portal no puede saber si el mensaje se entregó. ${MAYBE_SENT} No lo envíe de nuevo; pregunte a su equipo de atención si lo recibió.`,
   'updox.auth': `El portal no pudo conectarse al servicio de mensajes. ${NOT_SENT}`,
   'updox.validation': 'El servicio de mensajes no aceptó el mensaje. Revise lo que escribió, por favor.',
   'updox.recipient': `El destinatario no puede recibir este mensaje. ${NOT_SENT}`,
@@ -172,7 +173,11 @@ export default {
   'updox.4650': 'No se pudo entregar el mensaje.',
   'updox.4651': 'No se pudo enviar el mensaje; puede que la dirección Direct del destinatario no sea válida.',
   'updox.4652': `El mensaje necesita el número de paciente o los datos del paciente. ${NOT_SENT}`,
-  'recipient.unchecked': 'No se pudo comprobar esta dirección en este momento. Aun así puede escribir y enviar su mensaje.',  // ---- Estado de entrega (nunca dice "leído": un MDN no significa eso). ----
+  'resend.sign_in': 'Su sesión terminó. Vuelva a iniciar sesión y envíe el mismo mensaje otra vez: es posible que un intento anterior se haya entregado o no.',
+  'resend.unconfirmed': 'El portal no pudo recibir el mensaje en este momento. Es posible que un intento anterior se haya entregado o no; inténtelo de nuevo en un momento con el mismo mensaje.',
+  'resend.changed': 'El portal rechazó el mensaje porque es distinto del que se envió primero. Es posible que el primero se haya entregado o no.',
+  'recipient.unchecked': 'No se pudo comprobar esta dirección en este momento. Aun así puede escribir y enviar su mensaje.',
+  // ---- Estado de entrega (nunca dice "leído": un MDN no significa eso). ----
   'messageId.invalid': 'El mensaje que se consulta debe indicarse con su número, un número entero mayor que cero.',
   'delivery.sent': 'Su mensaje se envió. Todavía no ha llegado la confirmación de que lo recibió su equipo de atención médica.',
   'delivery.received': 'Su mensaje llegó al sistema de mensajes de su equipo de atención médica.',

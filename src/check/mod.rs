@@ -61,7 +61,7 @@ use patient::Day;
 
 /// The message checked under the limits given: the message when valid, and the issues of
 /// both (the message's first).
-fn message_under_limits(
+pub fn message_under_limits(
     message: &Input<MessageInput>,
     limits: &Input<LimitsInput>,
     today: Day,

@@ -174,6 +174,24 @@ pub fn check_timeout(n: &Number, issues: &mut Issues) -> f64 {
     }
 }
 
+/// Body bytes an exchange's timeout covers as given; each byte beyond adds time at
+/// [`SLOWEST_UPLOAD_BYTES_PER_S`].
+pub const TIMEOUT_FREE_BYTES: f64 = 1024.0 * 1024.0;
+/// The slowest upload the timeout allows for: 64 KiB/s (about 0.5 Mbit/s, a poor mobile
+/// line), so that a large upload on a slow line is not cut off while its body still leaves.
+pub const SLOWEST_UPLOAD_BYTES_PER_S: f64 = 64.0 * 1024.0;
+
+/// The timeout of an exchange whose body is `body_bytes` long: `timeout_ms` (the caller's,
+/// meant for the answer) plus the time the body takes to leave at the slowest upload
+/// allowed for. fetch does not say when a body has left, so the time is scaled instead.
+pub fn exchange_timeout_ms(timeout_ms: f64, body_bytes: f64) -> f64 {
+    let extra_ms = (body_bytes - TIMEOUT_FREE_BYTES).max(0.0) * 1000.0 / SLOWEST_UPLOAD_BYTES_PER_S;
+    // Rounded up to a whole millisecond (no `ceil` without std); the cast saturates.
+    let whole = extra_ms.min(MAX_TIMEOUT_MS) as u64 as f64;
+    let extra_ms = if whole < extra_ms { whole + 1.0 } else { whole };
+    (timeout_ms + extra_ms).min(MAX_TIMEOUT_MS)
+}
+
 /// The fetch credentials mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials {
@@ -522,6 +540,19 @@ mod tests {
             ..options()
         };
         assert!(check(Input::Given(allowed), insecure).is_ok());
+    }
+
+    #[test]
+    fn the_timeout_grows_with_the_body() {
+        assert_eq!(exchange_timeout_ms(30_000.0, 0.0), 30_000.0);
+        assert_eq!(exchange_timeout_ms(300.0, 1024.0 * 1024.0), 300.0);
+        // 26 MiB (a 20 MiB attachment as base64) past the first MiB: 400 s more.
+        assert_eq!(
+            exchange_timeout_ms(30_000.0, 26.0 * 1024.0 * 1024.0),
+            430_000.0
+        );
+        assert_eq!(exchange_timeout_ms(1000.0, 1024.0 * 1024.0 + 1.0), 1001.0);
+        assert_eq!(exchange_timeout_ms(MAX_TIMEOUT_MS, 1e12), MAX_TIMEOUT_MS);
     }
 
     #[test]

@@ -128,6 +128,7 @@ outcomes! {
     ProxyUpstreamResponseTooLarge "proxy.upstream_response_too_large";
     ProxyAnswerNotReplayable     "proxy.answer_not_replayable";
     ProxyInternalError           "proxy.internal_error";
+    ProxyOutcomeUnknown          "proxy.outcome_unknown";
     UpdoxAuth                    "updox.auth";
     UpdoxValidation              "updox.validation";
     UpdoxRecipient               "updox.recipient";
@@ -140,6 +141,9 @@ outcomes! {
     Updox4650                    "updox.4650";
     Updox4651                    "updox.4651";
     Updox4652                    "updox.4652";
+    ResendSignIn                 "resend.sign_in";
+    ResendUnconfirmed            "resend.unconfirmed";
+    ResendChanged                "resend.changed";
     RecipientUnchecked           "recipient.unchecked";
 }
 
@@ -172,6 +176,7 @@ const PROXY_CODES: &[(&str, Outcome)] = &[
     ("upstream_response_too_large", Outcome::ProxyUpstreamResponseTooLarge),
     ("answer_not_replayable", Outcome::ProxyAnswerNotReplayable),
     ("internal_error", Outcome::ProxyInternalError),
+    ("outcome_unknown", Outcome::ProxyOutcomeUnknown),
 ];
 /// Where the groups of `PROXY_CODES` start: refused for now, then (maybe) forwarded.
 const PROXY_TRANSIENT: usize = 12;
@@ -267,6 +272,8 @@ pub struct SendError {
     /// Resending the same message with the same `Idempotency-Key` is safe and may succeed.
     pub retryable: bool,
     pub delivery: Delivery,
+    /// The rule whose sentence is the message, when it is not `rule`'s own.
+    pub said: Option<Outcome>,
 }
 
 impl SendError {
@@ -284,6 +291,7 @@ impl SendError {
             issues: Vec::new(),
             retryable: true,
             delivery: Delivery::Unknown,
+            said: None,
         }
     }
 
@@ -341,6 +349,9 @@ impl SendError {
         let (retryable, delivery) = match code {
             Some(i) if i < PROXY_TRANSIENT => (false, Delivery::NotSent),
             Some(i) if i < PROXY_FORWARDED => (true, Delivery::NotSent),
+            // The proxy holds the key of an attempt whose fate it cannot tell, and
+            // answers every resend of it so.
+            Some(_) if rule == Outcome::ProxyOutcomeUnknown => (false, Delivery::Unknown),
             Some(_) => (true, Delivery::Unknown),
             None => (
                 (500..600).contains(&status) || status == 429,
@@ -410,6 +421,32 @@ impl SendError {
         } else {
             SendError::unsent(ErrorKind::Aborted, Outcome::Aborted, true)
         }
+    }
+
+    /// The same error, for a request that repeats an earlier attempt (the caller passed
+    /// its `idempotencyKey`). The proxy refusing it before forwarding says nothing about the
+    /// earlier attempt, which may have reached Updox: such a refusal is `Unknown`, never
+    /// `NotSent`, and its sentence says so (keeping the rule, so callers can still branch
+    /// on the proxy's code).
+    pub fn resent(self) -> Self {
+        if self.kind != ErrorKind::Http || self.delivery != Delivery::NotSent {
+            return self;
+        }
+        let said = match self.rule {
+            RuleRef::Outcome(Outcome::ProxyUnauthorized) => Outcome::ResendSignIn,
+            RuleRef::Outcome(Outcome::ProxyIdempotencyKeyReused) => Outcome::ResendChanged,
+            _ => Outcome::ResendUnconfirmed,
+        };
+        SendError {
+            delivery: Delivery::Unknown,
+            said: Some(said),
+            ..self
+        }
+    }
+
+    /// The rule whose sentence is the error's message.
+    pub fn sentence_rule(&self) -> RuleRef {
+        self.said.map_or(self.rule, RuleRef::Outcome)
     }
 
     /// The browser could not build the request (nothing was sent).
@@ -501,6 +538,7 @@ mod tests {
             [
                 "answer_not_replayable",
                 "internal_error",
+                "outcome_unknown",
                 "request_in_progress",
                 "upstream_connection_lost",
                 "upstream_response_too_large",
@@ -559,6 +597,55 @@ mod tests {
             [NotSent, Unknown, Failed].map(Delivery::as_str),
             ["not-sent", "unknown", "failed"]
         );
+    }
+
+    /// A resend (the caller's key) refused before forwarding: the earlier attempt may have
+    /// arrived, so never "not sent"; what was "unknown" or "failed" stays so.
+    #[test]
+    fn a_refused_resend_is_never_not_sent() {
+        use Delivery::*;
+        let resent = |status, code: &str| SendError::http(status, None, None, Some(code)).resent();
+        for (status, code, said) in [
+            (401, "unauthorized", "resend.sign_in"),
+            (403, "sender_mismatch", "resend.unconfirmed"),
+            (429, "rate_limited", "resend.unconfirmed"),
+            (503, "proxy_busy", "resend.unconfirmed"),
+            (503, "idempotency_unavailable", "resend.unconfirmed"),
+            (502, "upstream_unreachable", "resend.unconfirmed"),
+            (422, "idempotency_key_reused", "resend.changed"),
+            (400, "invalid_request", "resend.unconfirmed"),
+        ] {
+            let e = resent(status, code);
+            assert_eq!(e.delivery, Unknown, "{code}");
+            assert_eq!(e.rule.id().strip_prefix("proxy."), Some(code));
+            assert_eq!(e.sentence_rule().id(), said, "{code}");
+            // Whether a resend may help does not change.
+            let first = SendError::http(status, None, None, Some(code));
+            assert_eq!(e.retryable, first.retryable, "{code}");
+            assert_eq!(
+                (first.delivery, first.sentence_rule()),
+                (NotSent, first.rule)
+            );
+        }
+        // The proxy's own word that the outcome is unknown: the same for a first attempt.
+        for e in [
+            SendError::http(409, None, None, Some("outcome_unknown")),
+            resent(409, "outcome_unknown"),
+        ] {
+            assert_eq!((e.retryable, e.delivery), (false, Unknown));
+            assert_eq!(e.sentence_rule().id(), "proxy.outcome_unknown");
+        }
+        // Other errors keep their own word.
+        for e in [
+            SendError::http(504, None, None, Some("upstream_timeout")),
+            SendError::http(503, None, None, None),
+            SendError::updox(4650, None, None, 200),
+            SendError::aborted(false),
+            SendError::network(true),
+        ] {
+            let again = e.clone().resent();
+            assert_eq!(again, e);
+        }
     }
 
     #[test]

@@ -164,7 +164,14 @@ pub fn map(
     sender: &'static str,
 ) -> Result<SendResult, SendError> {
     let a = succeeded(status, answer)?;
-    if sender.is_empty() && a.valid_direct_address.is_none() {
+    // A lookup must say whether the address is trusted; a send that went must name the
+    // message Updox made: "done" without it is no proof of delivery.
+    let unproven = if sender.is_empty() {
+        a.valid_direct_address.is_none()
+    } else {
+        a.message_id.is_none()
+    };
+    if unproven {
         return Err(SendError::protocol(
             status,
             Some(2000),
@@ -343,6 +350,29 @@ mod tests {
             Answer::read(r#"{"responseCode":20.5}"#).and_then(|a| a.response_code),
             None
         );
+    }
+
+    #[test]
+    fn success_without_a_message_id_is_not_proof_of_sending() {
+        let e = err(
+            200,
+            r#"{"successful":true,"responseCode":2000,"responseMessage":"OK"}"#,
+        );
+        assert_eq!(
+            (e.kind, e.rule.id(), e.delivery.as_str(), e.response_code),
+            (
+                ErrorKind::Protocol,
+                "protocol.inconsistent",
+                "unknown",
+                Some(2000)
+            )
+        );
+        let ok = map_text(
+            200,
+            r#"{"successful":true,"responseCode":2000,"messageId":"m-1"}"#,
+            "from",
+        );
+        assert!(ok.is_ok());
     }
 
     fn map_lookup(status: u16, body: &str) -> Result<bool, SendError> {

@@ -1,5 +1,6 @@
-//! The encoding exports: js/api.js reads a file in slices and has each encoded here, into
-//! one buffer in wasm memory that it reads and copies before the next slice.
+//! For the benchmark only (the `bench-encoders` feature): the two base64 encoders as
+//! exports of their own, each writing into one buffer in wasm memory that the benchmark
+//! reads and copies before the next call.
 
 use crate::encode::encode_into;
 use crate::prelude::*;

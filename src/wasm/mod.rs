@@ -1,8 +1,14 @@
-//! The wasm side of the browser boundary: the core's exports, and the plain lists they read
-//! and write. Everything that touches a browser object — reading the caller's values, the
-//! clock, random bytes, files, the network, sentences — is the JavaScript side's (js/).
+//! The browser side of the crate: the package's exports (`api`) and what they use to read
+//! the caller's values by name (`read`), read files (`files`), talk to the proxy
+//! (`transport`), and build results, issues, errors and sentences by name (`errors`,
+//! `text`), over the JavaScript the module takes (`js`).
 
-pub mod boundary;
+pub mod api;
+#[cfg(feature = "bench-encoders")]
 pub mod encoding;
-mod js_out;
-mod js_read;
+pub mod errors;
+pub mod files;
+mod js;
+pub mod read;
+pub mod text;
+pub mod transport;

@@ -144,6 +144,7 @@ export type OutcomeRule =
   | "proxy.upstream_response_too_large"
   | "proxy.answer_not_replayable"
   | "proxy.internal_error"
+  | "proxy.outcome_unknown"
   | "updox.auth"
   | "updox.validation"
   | "updox.recipient"
@@ -156,6 +157,9 @@ export type OutcomeRule =
   | "updox.4650"
   | "updox.4651"
   | "updox.4652"
+  | "resend.sign_in"
+  | "resend.unconfirmed"
+  | "resend.changed"
   | "recipient.unchecked";
 
 /** Every rule id: the keys `messages` can give sentences for. */
@@ -454,20 +458,27 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
-    readonly coreAnswer: (a: number, b: number, c: number, d: number, e: number) => [number, number];
-    readonly coreCheckFile: (a: number, b: number) => [number, number];
-    readonly coreCodes: () => [number, number];
-    readonly coreEncode: (a: number, b: number) => number;
-    readonly coreFailure: (a: number, b: number, c: number) => [number, number];
-    readonly coreMemory: () => any;
-    readonly corePrepare: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number];
-    readonly coreSender: (a: any) => [number, number];
+    readonly checkDirectRecipient: (a: any, b: any) => any;
+    readonly defaultLimits: () => any;
+    readonly encodeAttachment: (a: any, b: any) => any;
+    readonly isValidDirectAddress: (a: any) => number;
+    readonly loadLocale: (a: any) => any;
+    readonly patientSender: (a: any, b: any) => [number, number, number, number];
+    readonly sendPatientDirectMessage: (a: any, b: any) => any;
+    readonly updoxResponseCodes: () => any;
+    readonly validatePatientDirectMessage: (a: any, b: any, c: any) => any;
+    readonly wasm_bindgen__convert__closures_____invoke__h<hash>: (a: number, b: number, c: any) => [number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h<hash>: (a: number, b: number, c: any, d: any) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h<hash>: (a: number, b: number, c: any) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h<hash>: (a: number, b: number) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
-    readonly __wbindgen_externrefs: WebAssembly.Table;
-    readonly __externref_drop_slice: (a: number, b: number) => void;
+    readonly __wbindgen_exn_store: (a: number) => void;
     readonly __externref_table_alloc: () => number;
+    readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
+    readonly __externref_table_dealloc: (a: number) => void;
     readonly __wbindgen_start: () => void;
 }
 

@@ -22,6 +22,8 @@
 //                       its headers are not exposed to a cross-origin page
 //   /stall-upload       never reads the request body and never answers (the upload stalls)
 //   /slow/MS            success after MS milliseconds
+//   /redirect/SSS       HTTP SSS (a redirect) to /ok
+//   /no-message-id      HTTP 200, successful:true and 2000, but no messageId
 //   GET /last           the last request to /echo: {method, headers, body}
 //   GET /count          how many POSTs arrived (all paths)
 //   GET /posts          every POST so far: [{path, idempotencyKey}] (the last 1000)
@@ -103,6 +105,11 @@ export async function startFaultServer({ port = 0 } = {}) {
     if ((m = path.match(/^\/proxy\/(\d{3})\/([a-z_]+)$/))) {
       return json(res, Number(m[1]), { error: m[2], message: `Proxy ${m[2]}` });
     }
+    if ((m = path.match(/^\/redirect\/(\d{3})$/))) {
+      res.writeHead(Number(m[1]), { Location: '/ok', 'Content-Length': 0 });
+      return res.end();
+    }
+    if (path === '/no-message-id') return json(res, 200, { successful: true, responseCode: 2000, responseMessage: 'OK' });
     if ((m = path.match(/^\/slow\/(\d+)$/))) {
       return setTimeout(() => json(res, 200, SAMPLE), Number(m[1]));
     }
