@@ -1,5 +1,5 @@
 // The benchmark's measurements in one browser engine (bench/run.mjs runs them in each engine;
-// tests/bench.test.mjs runs a tiny configuration of them so that they keep working). Every
+// tests/bench/bench.browser.test.mjs runs a tiny configuration of them so that they keep working). Every
 // engine is opened through tests/support/engines.mjs and driven through its page API; only the
 // CPU profile uses Chromium's DevTools Protocol (`page.raw`), because only Chromium has one.
 //

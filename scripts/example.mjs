@@ -4,7 +4,7 @@
 // example's other dependencies, resolve from the repository's node_modules, at the versions
 // the example names), builds the page with Vite, then serves it with the mock Updox behind
 // the proxy and prints its URL. `PORT` (default 8090) and `HOST` (127.0.0.1) move it.
-// tests/example-portal.test.mjs drives the same functions.
+// tests/example/example-portal.browser.test.mjs drives the same functions.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@
 //     description, licence and repository): `exports` with types, the `.wasm` as a subpath
 //     export (bundlers and CDN users reference it), `files` limited to what a user needs,
 //     `sideEffects: false` (importing the package only defines functions and module-local
-//     state; tests/package.test.mjs checks that importing it touches no global).
+//     state; tests/package/package.test.mjs checks that importing it touches no global).
 //  3. Copies the package's README (docs/package-README.md, as it is), CHANGELOG.md and the
 //     licence files into pkg/.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

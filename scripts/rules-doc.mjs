@@ -1,6 +1,6 @@
 // Writes docs/rules.md: every rule id with its English and Spanish sentence, from the
 // locale tables (js/text.js, js/locales/es.js). `--check` only compares and exits 1 when the
-// file differs (tests/rules-doc.test.mjs runs it); the ids themselves are checked against
+// file differs (tests/docs/rules-doc.test.mjs runs it); the ids themselves are checked against
 // the Rust tables by tests/rules.rs.
 //   node scripts/rules-doc.mjs          rewrite docs/rules.md
 //   node scripts/rules-doc.mjs --check  compare

@@ -86,11 +86,12 @@ for engine in "${ENGINES[@]}"; do
 done
 step "build pkg (wasm-pack build --target web --release)" none bash scripts/build.sh
 
-# The Node suites: those that drive a browser (they call selectedEngines()) run once per
-# engine; the others (proxy, stores, mock, dev server, package) run under the system Node
-# and again under the Node.js LTS when the system Node is older.
-mapfile -t BROWSER_SUITES < <(grep -l 'selectedEngines(' tests/*.test.mjs)
-mapfile -t NODE_SUITES < <(grep -L 'selectedEngines(' tests/*.test.mjs)
+# The Node suites, in folders by deliverable (tests/module, proxy, mock, demo, package,
+# docs, example, bench). Those named *.browser.test.mjs drive a browser and run once per
+# engine; the others run under the system Node and again under the Node.js LTS when the
+# system Node is older.
+mapfile -t BROWSER_SUITES < <(find tests -path tests/support -prune -o -name '*.browser.test.mjs' -print | sort)
+mapfile -t NODE_SUITES < <(find tests -path tests/support -prune -o -name '*.test.mjs' ! -name '*.browser.test.mjs' -print | sort)
 NODE_TEST=(--test --test-concurrency=1 --test-timeout=180000 --test-force-exit --test-reporter=spec)
 step "node suites [node-only, Node $(node --version)]" node_counts node "${NODE_TEST[@]}" "${NODE_SUITES[@]}"
 if updox_wants_node_lts; then

@@ -77,7 +77,7 @@ pub fn patient(data: &[u8]) {
 /// input (any double, as a hostile page could report): never a panic, never a size that
 /// wraps, never an attachment dropped. (Pre-encoded base64 is checked by
 /// `encode::decoded_size`, held against the `base64` crate natively and against Node's
-/// decoder by tests/base64-content.test.mjs.)
+/// decoder by tests/module/base64-content.test.mjs.)
 pub fn attachment(data: &[u8]) {
     let s = text(data);
     sizes(data);

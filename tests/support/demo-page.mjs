@@ -1,4 +1,4 @@
-// Driving the demo page (www/) in tests/demo.test.mjs, in any engine (engines.mjs): open it
+// Driving the demo page (www/) in tests/demo/demo.browser.test.mjs, in any engine (engines.mjs): open it
 // in a fresh page, find its controls by their visible labels, fill it the way a patient
 // would, and check what the browser saw.
 import { createHash } from 'node:crypto';

@@ -1,6 +1,6 @@
 // The fault table: every way the proxy can misbehave, what the module must settle
 // with, and a runner that drives one row through the module in a page opened by
-// module-page.mjs against tests/support/fault-server.mjs. Shared by tests/faults.test.mjs
+// module-page.mjs against tests/support/fault-server.mjs. Shared by tests/module/faults.browser.test.mjs
 // and the soak (scripts/soak.sh).
 import { getJson } from './http.mjs';
 import { validMessage } from './message.mjs';
@@ -57,7 +57,7 @@ export const FAULTS = [
   row('closes the connection mid-body', '/close-mid-body', noAnswer('network', 'network.failed'), { minPosts: 1 }),
   // The socket is destroyed before any response byte: on a reused keep-alive connection
   // Chromium resends the POST once, with the same Idempotency-Key (the proxy absorbs it:
-  // see "exactly once" in tests/faults.test.mjs).
+  // see "exactly once" in tests/module/faults.browser.test.mjs).
   row('connection reset before any answer byte', '/reset', noAnswer('network', 'network.failed'), { maxPosts: 2, minPosts: 1, sameKey: true }),
   row('HTTP 500 with an HTML page', '/html500', unknown('http', 'http.5xx', { status: 500, responseCode: null })),
   // Without a code of the proxy contract, a status may be anything's on the way (Updox's

@@ -2,7 +2,7 @@
 // function of the module, run inside a page opened by module-page.mjs. Every call
 // must end in a typed answer — an issue list, a boolean, a value, or an UpdoxError of kind
 // "validation" — never another exception, a trap or a hang, and the module must keep
-// working for the next valid call. Shared by tests/hostile-input.test.mjs and the soak.
+// working for the next valid call. Shared by tests/module/hostile-input.browser.test.mjs and the soak.
 import { validDemographics, validMessageFrom } from './message.mjs';
 
 /**

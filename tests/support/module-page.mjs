@@ -24,7 +24,7 @@
 //                          marked it a replay (Idempotent-Replayed: true).
 //
 // No CSP on this page (the suites evaluate code in it); the demo page's CSP is tested by
-// tests/demo.test.mjs.
+// tests/demo/demo.browser.test.mjs.
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 // A portal page as a customer would write it, importing the package by name. On load it
 // sends one message with a small File attachment through the same-origin proxy and shows
-// the outcome; tests/consumer.test.mjs reads `#result` once `body[data-state]` is final.
+// the outcome; tests/package/consumer.browser.test.mjs reads `#result` once `body[data-state]` is final.
 import init, {
   UpdoxError,
   defaultLimits,

@@ -1,6 +1,6 @@
 // Must NOT type-check: `textMesage` is a misspelt message field, `proxyURL` a misspelt
 // option, `to.invalidd` a misspelt rule id and `sp` an unknown locale.
-// tests/consumer.test.mjs asserts that tsc rejects this file and names each.
+// tests/package/consumer.browser.test.mjs asserts that tsc rejects this file and names each.
 import { sendPatientDirectMessage, validatePatientDirectMessage, type PatientDirectMessage } from 'updox-direct';
 
 const message: PatientDirectMessage = {
