@@ -29,6 +29,7 @@ const t = (key) => STRINGS[lang][key];
 // The portal's proxy: it adds the practice's Updox credentials on the server side.
 const PROXY_URL = '/api/updox/PatientDirectMessageSend';
 const VALIDATE_URL = '/api/updox/DirectAddressValidate';
+const DELIVERY_URL = '/api/updox/MdnStatusList';
 const requestedTimeout = Number(new URLSearchParams(location.search).get('timeoutMs'));
 const TIMEOUT_MS = requestedTimeout > 0 ? requestedTimeout : undefined;
 
@@ -389,6 +390,7 @@ function render() {
   form.setAttribute('aria-busy', String(state === 'sending'));
   $('send-actions').hidden = state === 'sending' || open;
   form.hidden = state === 'sent';
+  renderDelivery();
   if (state === 'idle') return;
 
   const words = t('states')[state];
@@ -474,6 +476,7 @@ function clearSentContent() {
  */
 async function send() {
   const { message, idempotencyKey } = pending;
+  stopDelivery();
   controller = new AbortController();
   confirmingDiscard = false;
   delete outcome.dataset.outcome;
@@ -495,6 +498,7 @@ async function send() {
     pending = null;
     view = { state: 'sent', result };
     clearSentContent();
+    startDelivery(result.messageId);
   } catch (error) {
     const state = stateOf(error);
     // Resending is safe only with the same key: the message stays pending with it.
@@ -557,6 +561,7 @@ $('discard-yes').addEventListener('click', () => {
 });
 
 $('write-another').addEventListener('click', () => {
+  stopDelivery();
   view = { state: 'idle' };
   render();
   update();
@@ -641,6 +646,108 @@ toInput.addEventListener('input', () => {
   if (toInput.value.trim() !== checkedAddress) forgetRecipient();
 });
 
+// ---- delivery status of the sent message -----------------------------------------------
+
+// After a send, the status line under the outcome says what became of the message (Direct
+// MDNs, through the proxy's MdnStatusList route): asked 2 s after the send, then twice as
+// long each time up to 60 s, until a final state (delivered, failed) or `unconfirmed`. It only
+// ever asks; it never sends the message again. It stops when the patient writes another
+// message. The label is the page's; the sentence is the module's, in the language it was
+// asked in (a language switch asks again at once, so the line is redone in place).
+const DELIVERY_FIRST_MS = 2000;
+const DELIVERY_MAX_MS = 60_000;
+const deliveryLine = $('outcome-status-line');
+// {messageId, status?, sentence?, sentenceLang?, waitMs, timer, asking, done} or null.
+let delivery = null;
+
+/** The messageId as the module asks for it (a number; Updox may answer with digits). */
+function asMessageId(id) {
+  return typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
+}
+
+function startDelivery(messageId) {
+  stopDelivery();
+  if (messageId === null || messageId === undefined) return;
+  delivery = { messageId: asMessageId(messageId), waitMs: DELIVERY_FIRST_MS, timer: null, asking: null, done: false };
+  delivery.timer = setTimeout(askDelivery, delivery.waitMs);
+}
+
+/** Forgets the status and stops asking (a new message, or another send). */
+function stopDelivery() {
+  if (delivery) {
+    clearTimeout(delivery.timer);
+    delivery.asking?.abort();
+  }
+  delivery = null;
+  renderDelivery();
+}
+
+/** Asks once; then, unless the state is settled, again after a wait twice as long. */
+async function askDelivery() {
+  const mine = delivery;
+  if (!mine || !ready) return;
+  mine.timer = null;
+  mine.asking?.abort();
+  const asking = (mine.asking = new AbortController());
+  const askLang = lang;
+  let settled = false;
+  try {
+    const status = await updox.getDeliveryStatus(mine.messageId, {
+      proxyUrl: DELIVERY_URL,
+      timeoutMs: TIMEOUT_MS,
+      signal: asking.signal,
+      locale: askLang,
+    });
+    if (delivery !== mine || mine.asking !== asking) return;
+    mine.status = status;
+    mine.sentence = status.message;
+    settled = status.final || status.state === 'unconfirmed';
+  } catch (error) {
+    if (delivery !== mine || mine.asking !== asking) return;
+    // The last state known stays; the sentence says this question could not be answered.
+    mine.sentence = error?.message ?? '';
+    // Asking again cannot help an error that is not retryable (e.g. not this patient's).
+    settled = !error?.retryable;
+  }
+  mine.asking = null;
+  mine.sentenceLang = askLang;
+  mine.done = settled;
+  renderDelivery();
+  if (!settled) {
+    mine.waitMs = Math.min(mine.waitMs * 2, DELIVERY_MAX_MS);
+    mine.timer = setTimeout(askDelivery, mine.waitMs);
+  }
+}
+
+/** A language switch: the label follows at once; the module's sentence is asked for again. */
+function deliveryLanguageChanged() {
+  if (!delivery || delivery.sentenceLang === undefined || delivery.sentenceLang === lang) return;
+  clearTimeout(delivery.timer);
+  delivery.timer = null;
+  // The backoff goes on from where it was: this question is not one more step.
+  delivery.waitMs = Math.max(DELIVERY_FIRST_MS, delivery.waitMs / 2);
+  askDelivery();
+}
+
+/** Puts the status line on the page, in the page's language. */
+function renderDelivery() {
+  const shown = view.state === 'sent' && delivery !== null;
+  deliveryLine.hidden = !shown;
+  if (!shown) {
+    delete deliveryLine.dataset.delivery;
+    for (const id of ['delivery-label', 'delivery-state', 'delivery-sentence']) $(id).textContent = '';
+    return;
+  }
+  const state = delivery.status?.state ?? 'checking';
+  deliveryLine.dataset.delivery = state;
+  $('delivery-label').textContent = t('deliveryLabel');
+  $('delivery-state').textContent = t('deliveryStates')[state];
+  // A sentence in another language than the page's is hidden until it is asked for again.
+  const sentence = delivery.sentenceLang === lang ? delivery.sentence ?? '' : '';
+  $('delivery-sentence').textContent = sentence;
+  $('delivery-sentence').lang = delivery.sentenceLang ?? lang;
+}
+
 // ---- language ---------------------------------------------------------------------------
 
 /** Puts every word of the page in `lang`, the current state included (in place). */
@@ -657,6 +764,7 @@ function applyLanguage() {
   renderAttachments();
   showRecipient(recipientState);
   render();
+  deliveryLanguageChanged();
 }
 
 /** Switches the language: the module's sentences for it are loaded first. */

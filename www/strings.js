@@ -191,3 +191,28 @@ export const STRINGS = {
     bytes: 'bytes',
   },
 };
+
+// ---- Delivery status after a send: the label of each state (the sentence after it is the
+// module's, from getDeliveryStatus, in the same language). ----
+Object.assign(STRINGS.en, {
+  deliveryLabel: 'Delivery status:',
+  deliveryStates: {
+    checking: 'Checking…',
+    sent: 'Sent, waiting for confirmation',
+    received: 'Received by the clinic’s system',
+    delivered: 'Delivered',
+    failed: 'Not delivered',
+    unconfirmed: 'Not confirmed',
+  },
+});
+Object.assign(STRINGS.es, {
+  deliveryLabel: 'Estado de entrega:',
+  deliveryStates: {
+    checking: 'Comprobando…',
+    sent: 'Enviado, esperando confirmación',
+    received: 'Recibido por el sistema de la clínica',
+    delivered: 'Entregado',
+    failed: 'No entregado',
+    unconfirmed: 'Sin confirmar',
+  },
+});

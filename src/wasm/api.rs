@@ -73,7 +73,7 @@ fn resolve(url: &str) -> Option<ResolvedUrl> {
     })
 }
 
-fn facts<S, F>(o: &Input<OptionsInput<S, F>>) -> Facts {
+pub(super) fn facts<S, F>(o: &Input<OptionsInput<S, F>>) -> Facts {
     Facts {
         resolved_url: options::url_to_resolve(o).and_then(resolve),
         random: random(),
@@ -524,7 +524,7 @@ pub async fn check_direct_recipient(
 }
 
 /// A lookup's request options (the same as a send's, without a key or progress).
-fn lookup_options(plan: &Plan<AbortSignal, Function>) -> RequestOptions<'_> {
+pub(super) fn lookup_options(plan: &Plan<AbortSignal, Function>) -> RequestOptions<'_> {
     RequestOptions {
         url: &plan.url,
         headers: &plan.headers,

@@ -6,7 +6,7 @@ use super::text::sentence;
 use crate::issue::ValidationIssue;
 use crate::prelude::*;
 use crate::sentence::Numbers;
-use crate::updox::error::{ErrorKind, Outcome, RuleRef, SendError};
+use crate::updox::error::{ErrorKind, Outcome, SendError};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -70,20 +70,31 @@ pub fn updox_error(
     key: Option<&str>,
     said: Option<Outcome>,
 ) -> JsValue {
+    updox_error_saying(e, options, key, said.map(Outcome::id))
+}
+
+/// [`updox_error`] where `said` is a sentence's rule id that is no outcome (as
+/// `delivery.unchecked`).
+pub fn updox_error_saying(
+    e: SendError,
+    options: &JsValue,
+    key: Option<&str>,
+    said: Option<&str>,
+) -> JsValue {
     let valid = e.kind == ErrorKind::Validation;
     let found = issues(&e.issues, options);
     let message = match (valid, found.as_slice()) {
         (true, [one]) => one.message.clone(),
         _ => {
             let rule = match said {
-                Some(s) if !valid => RuleRef::Outcome(s),
-                _ => e.sentence_rule(),
+                Some(s) if !valid => s,
+                _ => e.sentence_rule().id(),
             };
             let n = Numbers {
                 seconds: e.seconds,
                 ..Numbers::default()
             };
-            sentence(rule.id(), n, options)
+            sentence(rule, n, options)
         }
     };
     let details = Details {

@@ -454,6 +454,82 @@ export declare function checkDirectRecipient(
   options: CheckDirectRecipientOptions,
 ): Promise<DirectRecipientCheck>;
 
+// ---- Delivery status (getDeliveryStatus) ----
+
+/**
+ * What a patient is told about a sent message: `"sent"` (no MDN yet, within the proxy's
+ * wait), `"received"` (it reached the clinic's system), `"delivered"` (dispatched to the
+ * recipient; final), `"failed"` (final) or `"unconfirmed"` (no MDN within the wait: never
+ * delivered; a later MDN still changes it).
+ */
+export type DeliveryState = "sent" | "received" | "delivered" | "failed" | "unconfirmed";
+
+/** An MDN status as Updox reports it. */
+export type MdnStatus = "received" | "processed" | "dispatched" | "failed" | "deleted" | "denied";
+
+/**
+ * The rule id of each state's sentence (`delivery.<state>`), and `delivery.unchecked`: the
+ * message of every failed `getDeliveryStatus` (its error's `rule` stays the outcome's).
+ */
+export type DeliveryRule =
+  | "delivery.sent"
+  | "delivery.received"
+  | "delivery.delivered"
+  | "delivery.failed"
+  | "delivery.unconfirmed"
+  | "delivery.unchecked";
+
+/** One MDN of a message: its status and when the proxy learnt it (ISO 8601). */
+export interface DeliveryEvent {
+  status: MdnStatus;
+  at: string;
+}
+
+/** What `getDeliveryStatus` resolves with. */
+export interface DeliveryStatus {
+  /** The message asked about (the `messageId` of its `SendResult`). */
+  messageId: number;
+  state: DeliveryState;
+  /** True for `"delivered"` and `"failed"`, which do not change any more. */
+  final: boolean;
+  /** The MDNs so far, oldest first. */
+  events: DeliveryEvent[];
+  /** When the proxy saw Updox accept the message (ISO 8601). */
+  sentAt: string;
+  /** When the state last changed (ISO 8601). */
+  updatedAt: string;
+  /** The sentence for the patient in the call's locale (never says "read"). */
+  message: string;
+}
+
+/** Options of `getDeliveryStatus`: the request options of a lookup. */
+export interface GetDeliveryStatusOptions {
+  /** URL of the portal's proxy for MdnStatusList (absolute or relative). */
+  proxyUrl: string;
+  /** Whole exchange, answer included (default 30000). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Extra request headers, e.g. the portal's bearer token or a CSRF token. */
+  headers?: Record<string, string>;
+  credentials?: "omit" | "same-origin" | "include";
+  /** Allow a proxy URL that is neither same-origin, https: nor loopback. */
+  allowInsecureProxyUrl?: boolean;
+  /** The language of `message` and of a failure's message; loaded before the question. */
+  locale?: Locale;
+  /** Sentences of the portal's own, by rule id (the states' included). */
+  messages?: Partial<Record<RuleId | DeliveryRule, string>>;
+}
+
+/**
+ * Asks the portal's proxy (MdnStatusList) what became of a message it saw Updox accept.
+ * A `messageId` that is not a whole number from 1 rejects with a validation `UpdoxError` on
+ * `messageId` and no request; another patient's message rejects with `proxy.not_found`.
+ */
+export declare function getDeliveryStatus(
+  messageId: number,
+  options: GetDeliveryStatusOptions,
+): Promise<DeliveryStatus>;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -461,6 +537,7 @@ export interface InitOutput {
     readonly checkDirectRecipient: (a: any, b: any) => any;
     readonly defaultLimits: () => any;
     readonly encodeAttachment: (a: any, b: any) => any;
+    readonly getDeliveryStatus: (a: any, b: any) => any;
     readonly isValidDirectAddress: (a: any) => number;
     readonly loadLocale: (a: any) => any;
     readonly patientSender: (a: any, b: any) => [number, number, number, number];

@@ -24,6 +24,9 @@
 //   /slow/MS            success after MS milliseconds
 //   /redirect/SSS       HTTP SSS (a redirect) to /ok
 //   /no-message-id      HTTP 200, successful:true and 2000, but no messageId
+//   /delivery/STATE     the proxy's MdnStatusList answer in STATE for the messageId asked
+//                       (`final` per state, one event per MDN that leads there)
+//   /delivery-other     a well-formed MdnStatusList answer about another messageId
 //   GET /last           the last request to /echo: {method, headers, body}
 //   GET /count          how many POSTs arrived (all paths)
 //   GET /posts          every POST so far: [{path, idempotencyKey}] (the last 1000)
@@ -52,6 +55,33 @@ function json(res, status, body) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** MDNs that lead to each delivery state. */
+const DELIVERY_EVENTS = {
+  sent: [],
+  unconfirmed: [],
+  received: ['processed'],
+  delivered: ['processed', 'dispatched'],
+  failed: ['failed'],
+};
+
+/** The proxy's MdnStatusList answer in `state` for the messageId of `body` (or another). */
+function deliveryAnswer(body, state, other) {
+  let asked = null;
+  try {
+    asked = JSON.parse(body).messageId;
+  } catch {}
+  const at = (s) => new Date(Date.UTC(2026, 2, 2, 9, 0, s)).toISOString();
+  const events = (DELIVERY_EVENTS[state] ?? []).map((status, i) => ({ status, at: at(i + 1) }));
+  return {
+    messageId: other ? Number(asked) + 1 : asked,
+    state,
+    final: state === 'delivered' || state === 'failed',
+    events,
+    sentAt: at(0),
+    updatedAt: at(events.length),
+  };
 }
 
 export async function startFaultServer({ port = 0 } = {}) {
@@ -108,6 +138,9 @@ export async function startFaultServer({ port = 0 } = {}) {
     if ((m = path.match(/^\/redirect\/(\d{3})$/))) {
       res.writeHead(Number(m[1]), { Location: '/ok', 'Content-Length': 0 });
       return res.end();
+    }
+    if ((m = path.match(/^\/delivery\/([a-z]+)$/)) || path === '/delivery-other') {
+      return json(res, 200, deliveryAnswer(body, m?.[1] ?? 'sent', path === '/delivery-other'));
     }
     if (path === '/no-message-id') return json(res, 200, { successful: true, responseCode: 2000, responseMessage: 'OK' });
     if ((m = path.match(/^\/slow\/(\d+)$/))) {

@@ -8,8 +8,10 @@
 //   GET  /warm             a tiny answer (to open keep-alive connections before a test)
 //   GET  (files)           the suite's own files: `files` maps a path to {type, body}
 //   POST /api/updox/DirectAddressValidate
+//   POST /api/updox/MdnStatusList
 //                          when `upstream` is given: forwarded to the same path on its host
-//                          and its answer relayed (counted in `front.lookups`)
+//                          and its answer relayed (counted in `front.lookups`,
+//                          `front.deliveries`)
 //   POST /api/updox/PatientDirectMessageSend
 //                          when `upstream` is given: forwarded to that URL (e.g. the dev
 //                          server's reference proxy) and its answer relayed. `front.dropNext`
@@ -34,6 +36,7 @@ export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const PKG_DIR = join(ROOT, 'pkg');
 export const PROXY_PATH = '/api/updox/PatientDirectMessageSend';
 export const VALIDATE_PATH = '/api/updox/DirectAddressValidate';
+export const DELIVERY_PATH = '/api/updox/MdnStatusList';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
@@ -87,7 +90,7 @@ window.__ready = true;
 function forward(upstream, req, body) {
   return new Promise((resolvePromise, reject) => {
     const headers = { 'Content-Type': req.headers['content-type'] ?? 'application/json', 'Content-Length': body.length };
-    for (const name of ['idempotency-key', 'x-csrf-token']) {
+    for (const name of ['idempotency-key', 'x-csrf-token', 'authorization']) {
       if (req.headers[name] !== undefined) headers[name] = req.headers[name];
     }
     const up = http.request(upstream, { method: 'POST', headers, agent: false }, (upRes) => {
@@ -105,11 +108,11 @@ function forward(upstream, req, body) {
  * Starts the page server. `upstream`: URL the proxy route forwards to (optional); `files`:
  * {'/path': {type, body}} served as they are.
  * Resolves {url, proxyUrl, front, close()} where `front` holds counters:
- * {posts, dropped, freshSkipped, keys: [...], replayed: [...], lookups, dropNext, dropFresh,
+ * {posts, dropped, freshSkipped, keys: [...], replayed: [...], lookups, deliveries, dropNext, dropFresh,
  * refuseNext}.
  */
 export async function startModulePage({ upstream, files = {} } = {}) {
-  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], replayed: [], lookups: 0, dropNext: 0, dropFresh: false, refuseNext: 0 };
+  const front = { posts: 0, dropped: 0, freshSkipped: 0, keys: [], replayed: [], lookups: 0, deliveries: 0, dropNext: 0, dropFresh: false, refuseNext: 0 };
   const server = http.createServer(async (req, res) => {
     const socket = req.socket;
     socket.servedRequests ??= 0;
@@ -139,11 +142,12 @@ export async function startModulePage({ upstream, files = {} } = {}) {
       if (req.method === 'GET' && path.startsWith('/pkg/')) {
         return await serveStatic(req, res, { root: PKG_DIR, prefix: '/pkg/', headers: NO_STORE }, path);
       }
-      if (path === VALIDATE_PATH && req.method === 'POST' && upstream) {
-        front.lookups += 1;
+      if ((path === VALIDATE_PATH || path === DELIVERY_PATH) && req.method === 'POST' && upstream) {
+        if (path === VALIDATE_PATH) front.lookups += 1;
+        else front.deliveries += 1;
         const chunks = [];
         for await (const c of req) chunks.push(c);
-        const answer = await forward(new URL(VALIDATE_PATH, upstream).href, req, Buffer.concat(chunks));
+        const answer = await forward(new URL(path, upstream).href, req, Buffer.concat(chunks));
         res.writeHead(answer.status, { 'Content-Type': answer.headers['content-type'] ?? 'application/json', 'Content-Length': answer.body.length });
         return res.end(answer.body);
       }
