@@ -47,7 +47,7 @@ export const STRINGS = {
     // it means for the patient and never contradicts it.
     states: {
       sending: { headline: 'Sending your message…', body: 'Please keep this page open. To stop, press Cancel or Escape.' },
-      sent: { headline: 'Your message was sent.', body: 'Your care team has it. Keep the reference number if you contact them about this message.' },
+      sent: { headline: 'Your message was sent.', body: 'It went to your care team\'s secure messaging service. Keep the reference number if you contact them about this message.' },
       'not-sent': { headline: 'Your message was not sent.', body: 'Nothing reached your care team. You can change your message below and send it again.' },
       failed: { headline: 'Your message could not be delivered.', body: 'The messaging service refused it, so your care team did not get it. Check the recipient’s address, or contact your care team another way.' },
       unknown: {
@@ -140,7 +140,7 @@ export const STRINGS = {
     pendingNote: 'Este es el mensaje que se está enviando. No se puede cambiar hasta que la página sepa si llegó o hasta que usted lo descarte.',
     states: {
       sending: { headline: 'Enviando su mensaje…', body: 'Mantenga esta página abierta. Para detener el envío, pulse Cancelar o Escape.' },
-      sent: { headline: 'Su mensaje se envió.', body: 'Su equipo de atención médica lo recibió. Guarde el número de referencia si se comunica con ellos sobre este mensaje.' },
+      sent: { headline: 'Su mensaje se envió.', body: 'Se envió al servicio de mensajes seguros de su equipo de atención médica. Guarde el número de referencia si se comunica con ellos sobre este mensaje.' },
       'not-sent': { headline: 'Su mensaje no se envió.', body: 'No llegó nada a su equipo de atención médica. Puede cambiar su mensaje abajo y enviarlo otra vez.' },
       failed: { headline: 'No se pudo entregar su mensaje.', body: 'El servicio de mensajes lo rechazó, así que su equipo de atención médica no lo recibió. Revise la dirección del destinatario o comuníquese con su equipo de otra forma.' },
       unknown: {

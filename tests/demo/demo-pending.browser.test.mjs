@@ -47,7 +47,7 @@ const CORRECTED = 'Take 20 mg (corrected)';
 // What the patient reads in each state: the headline (also the progress bar's label once
 // the outcome is known) and the body. The contract of the page, written out here.
 const EN = {
-  sent: ['Your message was sent.', 'Your care team has it. Keep the reference number if you contact them about this message.'],
+  sent: ['Your message was sent.', 'It went to your care team\'s secure messaging service. Keep the reference number if you contact them about this message.'],
   'not-sent': ['Your message was not sent.', 'Nothing reached your care team. You can change your message below and send it again.'],
   failed: ['Your message could not be delivered.', 'The messaging service refused it, so your care team did not get it. Check the recipient’s address, or contact your care team another way.'],
   unknown: ['We could not confirm whether your message was sent.', 'It may already have reached your care team. Sending it again is safe: if it arrived, your care team will not get it twice.'],
