@@ -411,7 +411,7 @@ async fn read_photos(
                     *slot = Some(photo);
                 }
             }
-            Read::NotAPhoto => {}
+            Read::AsItIs => {}
             // An abort is reported as one, after the checks.
             Read::Unreadable if aborted(signal.as_ref()) => {}
             Read::Unreadable => *size = f64::NAN,
@@ -565,7 +565,7 @@ pub async fn encode_attachment(file: JsValue, options: JsValue) -> Result<JsValu
                 *size = p.size() as f64;
                 photo = Some(p);
             }
-            Read::NotAPhoto => {}
+            Read::AsItIs => {}
             Read::Unreadable => *size = f64::NAN,
         }
     }

@@ -30,27 +30,18 @@ const READ_MS: f64 = 30_000.0;
 pub struct Photo {
     bytes: Vec<u8>,
     plan: Plan,
-    kept: bool,
 }
 
 impl Photo {
     /// The size sent, in bytes (what the limits apply to).
     pub fn size(&self) -> u64 {
-        if self.kept {
-            self.bytes.len() as u64
-        } else {
-            self.plan.len() as u64
-        }
+        self.plan.len() as u64
     }
 
-    /// `metadataRemoved`: names, `[]` when nothing was or the caller kept it, `None` for a
-    /// JPEG/PNG too malformed to read (sent as it is).
+    /// `metadataRemoved`: names, `[]` when nothing was, `None` for a JPEG/PNG too
+    /// malformed to read (sent as it is).
     pub fn removed(&self) -> Option<Vec<&'static str>> {
-        if self.kept {
-            Some(Vec::new())
-        } else {
-            self.plan.removed.clone()
-        }
+        self.plan.removed.clone()
     }
 
     /// Hands the base64 of what is sent to `sink` (see [`encode_slices`]).
@@ -59,24 +50,23 @@ impl Photo {
         sink: &mut dyn FnMut(&[u8]),
         between: &mut dyn FnMut(u64) -> bool,
     ) -> bool {
-        if self.kept {
-            encode_slices([self.bytes.as_slice()].into_iter(), sink, between)
-        } else {
-            encode_slices(self.plan.slices(&self.bytes), sink, between)
-        }
+        encode_slices(self.plan.slices(&self.bytes), sink, between)
     }
 }
 
-/// Whether a read failed (the file changed or is gone) or the file is simply no photo.
+/// What `read_photo` found.
 pub enum Read {
     Photo(Photo),
-    NotAPhoto,
+    /// No JPEG or PNG, or its metadata is kept: sent as it is, slice by slice.
+    AsItIs,
+    /// The file could not be read as it was (moved, deleted or changed).
     Unreadable,
 }
 
 /// Reads `blob` (`size` bytes) when its bytes say it is a JPEG or PNG of at most
 /// `max_bytes` (the per-file limit: a larger one is refused before any read), and plans
-/// the removal of its metadata unless `keep`. Others are left to the slice-by-slice path.
+/// the removal of its metadata. With `keep`, and for other files, nothing is read here:
+/// they go the slice-by-slice path as they are.
 pub async fn read_photo(
     blob: &Blob,
     size: f64,
@@ -85,8 +75,8 @@ pub async fn read_photo(
     ms: f64,
     signal: Option<&AbortSignal>,
 ) -> Read {
-    let Some(size) = crate::input::whole(size, max_bytes as f64).filter(|s| *s > 0) else {
-        return Read::NotAPhoto;
+    let Some(size) = crate::input::whole(size, max_bytes as f64).filter(|s| *s > 0 && !keep) else {
+        return Read::AsItIs;
     };
     let ms = if ms > 0.0 { ms } else { READ_MS };
     let head = read_range(blob, 0, SIGNATURE_BYTES.min(size), size, ms, signal).await;
@@ -94,24 +84,13 @@ pub async fn read_photo(
         return Read::Unreadable;
     };
     if !matches!(sniff(&head), Kind::Jpeg | Kind::Png) {
-        return Read::NotAPhoto;
+        return Read::AsItIs;
     }
     let Some(bytes) = read_range(blob, 0, size, size, ms, signal).await else {
         return Read::Unreadable;
     };
-    let plan = if keep {
-        Plan {
-            pieces: Vec::new(),
-            removed: Some(Vec::new()),
-        }
-    } else {
-        strip_metadata(&bytes)
-    };
-    Read::Photo(Photo {
-        bytes,
-        plan,
-        kept: keep,
-    })
+    let plan = strip_metadata(&bytes);
+    Read::Photo(Photo { bytes, plan })
 }
 
 #[derive(Serialize)]
