@@ -206,6 +206,11 @@ export interface Attachment {
   content: string;
   mimeType: string;
   fileName: string;
+  /**
+   * What was removed from a JPEG or PNG (`[]` when nothing was, it was kept, or the file is
+   * no photo); `null` for a malformed JPEG/PNG, encoded as it is.
+   */
+  metadataRemoved: PhotoMetadata[] | null;
 }
 
 /** A pre-encoded attachment as a caller may give it (`mimeType` defaults from the extension). */
@@ -290,6 +295,11 @@ export interface SendOptions {
   allowBrowserCredentials?: boolean;
   /** Allow a proxy URL that is neither same-origin, https: nor loopback. */
   allowInsecureProxyUrl?: boolean;
+  /**
+   * Send JPEG and PNG attachments with their metadata (location, device, time) as they are.
+   * By default it is removed; the image data is sent byte for byte either way.
+   */
+  keepPhotoMetadata?: boolean;
   /** The language of a failure's message (see `LocaleOptions`); loaded before sending. */
   locale?: Locale;
   /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
@@ -301,6 +311,8 @@ export interface EncodeAttachmentOptions {
   mimeType?: string;
   /** Each read of the file must settle within this many milliseconds (default 30000). */
   timeoutMs?: number;
+  /** Encode a JPEG or PNG with its metadata (location, device, time) as it is. */
+  keepPhotoMetadata?: boolean;
   /** The language of a failure's message (see `LocaleOptions`). */
   locale?: Locale;
   /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
@@ -322,6 +334,8 @@ export interface SendResult {
   sender: "from" | "patientDemographics";
   /** The `Idempotency-Key` the message was sent with. */
   idempotencyKey: string;
+  /** The attachments as sent, in the message's order. */
+  attachments: SentAttachment[];
 }
 
 /** Options of `checkDirectRecipient`: those of a send that apply to a lookup. */
@@ -469,27 +483,6 @@ export type PhotoMetadata =
   | "trailer"
   | "other";
 
-export interface SendOptions {
-  /**
-   * Send JPEG and PNG attachments with their metadata (location, device, time) as they are.
-   * By default it is removed; the image data is sent byte for byte either way.
-   */
-  keepPhotoMetadata?: boolean;
-}
-
-export interface EncodeAttachmentOptions {
-  /** As `SendOptions.keepPhotoMetadata`. */
-  keepPhotoMetadata?: boolean;
-}
-
-export interface Attachment {
-  /**
-   * (From `encodeAttachment`.) What was removed from a JPEG or PNG (`[]` when nothing was, it
-   * was kept, or the file is no photo); `null` for a malformed JPEG/PNG, encoded as it is.
-   */
-  metadataRemoved?: PhotoMetadata[] | null;
-}
-
 /** One attachment as it was sent. */
 export interface SentAttachment {
   fileName: string;
@@ -498,11 +491,6 @@ export interface SentAttachment {
   size: number;
   /** As `Attachment.metadataRemoved`; `[]` for a pre-encoded attachment. */
   metadataRemoved: PhotoMetadata[] | null;
-}
-
-export interface SendResult {
-  /** The attachments as sent, in the message's order. */
-  attachments: SentAttachment[];
 }
 
 /** What `inspectAttachment` resolves with. */
