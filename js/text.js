@@ -174,4 +174,10 @@ export const EN = {
   // The message of a failed getDeliveryStatus, whatever its rule.
   'delivery.unchecked': 'The delivery status could not be checked right now. This does not mean your message failed; please try again later.',
   // ---- end of delivery status ----
+  // ---- Photos: preparePhoto's error when the browser cannot decode the photo, and the
+  // option that keeps a photo's metadata. ----
+  'attachments.cannot_convert':
+    'This browser cannot convert this photo. Save it as a JPEG first (on an iPhone: Settings > Camera > Formats > Most Compatible, or share the photo by email to yourself), then attach the JPEG.',
+  'options.keepPhotoMetadata.invalid': 'keepPhotoMetadata must be true or false.',
+  // ---- end of photos ----
 };

@@ -184,6 +184,8 @@ pub struct OptionsInput<S, F> {
     pub on_progress: Input<F>,
     /// The caller's `Idempotency-Key`, when the send repeats an earlier one.
     pub idempotency_key: Text,
+    /// True to send photos with their metadata (location, device, time) as they are.
+    pub keep_photo_metadata: Input<bool>,
 }
 
 impl<S, F> Default for OptionsInput<S, F> {
@@ -200,6 +202,7 @@ impl<S, F> Default for OptionsInput<S, F> {
             signal: Input::Absent,
             on_progress: Input::Absent,
             idempotency_key: Input::Absent,
+            keep_photo_metadata: Input::Absent,
         }
     }
 }

@@ -142,6 +142,8 @@ rules! {
     SenderIdTooLong                 "patientId.too_long"                              INVALID;
     SenderIdInvalidCharacters       "patientId.invalid_characters"                    INVALID;
     MessageIdInvalid                "messageId.invalid"                               INVALID;
+    AttachmentCannotConvert         "attachments.cannot_convert"                      INVALID;
+    KeepPhotoMetadataInvalid        "options.keepPhotoMetadata.invalid"               INVALID;
 }
 
 impl Rule {

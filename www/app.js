@@ -17,7 +17,7 @@
 // Privacy: this file never writes to the console and never stores anything (no
 // localStorage, sessionStorage or cookies). What the patient types only lives in the form.
 
-import { STRINGS } from './strings.js';
+import { PHOTO_STRINGS, STRINGS } from './strings.js';
 
 // The wasm module (pkg/ built by wasm-pack --target web), loaded at the end of this file.
 let updox = null; // { sendPatientDirectMessage, validatePatientDirectMessage, UpdoxError, … }
@@ -264,14 +264,17 @@ function renderAttachments() {
     return li;
   }));
   $('attachments-empty').hidden = files.length > 0;
+  renderPhotoNotes();
 }
 
 function addFiles(fileList) {
   if (isPending() || fileList.length === 0) return;
-  files = files.concat(Array.from(fileList));
+  const added = Array.from(fileList);
+  files = files.concat(added);
   touched.add('attachments');
   renderAttachments();
   update();
+  inspectPhotos(added);
 }
 
 fileInput.addEventListener('change', () => {
@@ -311,6 +314,117 @@ dropzone.addEventListener('drop', (event) => {
 // A file dropped next to the zone must not make the browser navigate away from the form.
 window.addEventListener('dragover', (event) => { if (hasFiles(event)) event.preventDefault(); });
 window.addEventListener('drop', (event) => { if (hasFiles(event)) event.preventDefault(); });
+
+// ---- photos -----------------------------------------------------------------------------
+// A photo's note says when its location will be removed (the module removes it when it
+// sends), and offers a copy the patient can choose: a JPEG of a HEIC (which clinics rarely
+// open), a smaller copy of a photo that breaks a limit. Copies are made by the module's
+// preparePhoto ahead of time, so the offer shows the copy's size; nothing is swapped in
+// without the patient's click.
+
+const tp = (key) => PHOTO_STRINGS[lang][key];
+// The size a smaller copy aims at: well under the limits, still enough to read a label.
+const COPY_BYTES = 2 * 1024 * 1024;
+// What the page learnt of each attached photo, by File: { inspection, copy, error, busy, isCopy }.
+const photos = new WeakMap();
+let offering = false;
+
+/** Whether `file` breaks a limit: over the per-file limit, or a large photo among files over the total. */
+function breaksLimit(file) {
+  if (!ready) return false;
+  const limits = updox.defaultLimits();
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  return file.size > limits.maxAttachmentBytes || (total > limits.maxTotalAttachmentBytes && file.size > COPY_BYTES);
+}
+
+/** Whether a copy of `file` is worth offering. */
+function wantsCopy(file, info) {
+  return !info.isCopy && (!info.inspection.viewableByClinics || breaksLimit(file));
+}
+
+/** Learns what each of `list` is from its bytes; photos get a note. */
+async function inspectPhotos(list, { isCopy = false } = {}) {
+  if (!ready) return;
+  for (const file of list) {
+    try {
+      const inspection = await updox.inspectAttachment(file);
+      if (inspection.isPhoto) photos.set(file, { inspection, copy: null, error: null, busy: false, isCopy });
+    } catch {
+      // A file that cannot be read is refused by the checks, with their own message.
+    }
+  }
+  renderPhotoNotes();
+}
+
+/** Makes the copies to offer, one at a time; a failure's sentence is kept in its language. */
+async function makeCopies() {
+  if (offering) return;
+  offering = true;
+  try {
+    for (const file of files) {
+      const info = photos.get(file);
+      if (!info || info.copy || !wantsCopy(file, info) || info.error?.lang === lang) continue;
+      info.busy = true;
+      renderPhotoNotes();
+      try {
+        info.copy = await updox.preparePhoto(file, { maxBytes: COPY_BYTES, locale: lang });
+        info.error = null;
+      } catch (e) {
+        info.error = { message: e instanceof updox.UpdoxError ? e.message : '', lang };
+      }
+      info.busy = false;
+    }
+  } finally {
+    offering = false;
+  }
+  renderPhotoNotes();
+}
+
+/** Fills each attached photo's note (the list's note slots are in the files' order). */
+function renderPhotoNotes() {
+  const notes = attachmentList.querySelectorAll('[data-slot="attachment-note"]');
+  let wanted = false;
+  files.forEach((file, index) => {
+    const note = notes[index];
+    const info = photos.get(file);
+    if (!note) return;
+    const parts = [];
+    if (info?.inspection.hasLocation) parts.push(tp('locationRemoved'));
+    if (info?.isCopy) parts.push(tp('copyAttached'));
+    if (info && wantsCopy(file, info)) {
+      if (info.copy) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'photo-copy';
+        button.dataset.index = String(index);
+        const size = humanSize(info.copy.size);
+        button.textContent = info.inspection.viewableByClinics ? tp('smallerCopy')(size) : tp('convert')(size);
+        parts.push(button);
+      } else if (info.error?.lang === lang) {
+        parts.push(info.error.message);
+      } else {
+        wanted = true;
+        if (info.busy) parts.push(tp('preparing'));
+      }
+    }
+    note.replaceChildren(...parts.flatMap((p, i) => (i > 0 && typeof p === 'string' ? ['. ', p] : [p])));
+    note.hidden = parts.length === 0;
+  });
+  if (wanted && ready) makeCopies();
+}
+
+attachmentList.addEventListener('click', (event) => {
+  const button = event.target.closest('button.photo-copy');
+  if (!button || isPending()) return;
+  const index = Number(button.dataset.index);
+  const copy = photos.get(files[index])?.copy;
+  if (!copy) return;
+  files[index] = copy;
+  photos.set(copy, { inspection: { hasLocation: false, viewableByClinics: true }, copy: null, error: null, busy: false, isCopy: true });
+  renderAttachments();
+  update();
+  attachmentList.querySelectorAll('button.remove')[index]?.focus();
+});
 
 // ---- live validation --------------------------------------------------------------------
 

@@ -216,3 +216,21 @@ Object.assign(STRINGS.es, {
     unconfirmed: 'Sin confirmar',
   },
 });
+// ---- Photos: the note under an attached photo and the copies it offers. ----
+export const PHOTO_STRINGS = {
+  en: {
+    locationRemoved: 'Location removed before sending',
+    smallerCopy: (size) => `Send a smaller copy (${size})`,
+    convert: (size) => `Convert to JPEG (${size})`,
+    preparing: 'Preparing a copy that can be sent…',
+    copyAttached: 'A copy was attached instead of the original.',
+  },
+  es: {
+    locationRemoved: 'Ubicación eliminada antes de enviar',
+    smallerCopy: (size) => `Enviar una copia más pequeña (${size})`,
+    convert: (size) => `Convertir a JPEG (${size})`,
+    preparing: 'Preparando una copia que se pueda enviar…',
+    copyAttached: 'Se adjuntó una copia en lugar del original.',
+  },
+};
+// ---- end of photos ----

@@ -188,4 +188,9 @@ export default {
   'delivery.unchecked':
     'No se pudo comprobar el estado de entrega en este momento. Esto no significa que su mensaje haya fallado; inténtelo de nuevo más tarde.',
   // ---- fin del estado de entrega ----
+  // ---- Fotos ----
+  'attachments.cannot_convert':
+    'Este navegador no puede convertir esta foto. Guárdela primero como JPEG (en un iPhone: Ajustes > Cámara > Formatos > Más compatible, o envíese la foto por correo electrónico) y luego adjunte el JPEG.',
+  'options.keepPhotoMetadata.invalid': 'keepPhotoMetadata debe ser true o false.',
+  // ---- fin de fotos ----
 };

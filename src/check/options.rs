@@ -297,6 +297,8 @@ pub struct Plan<S, F> {
     /// The `Idempotency-Key` header: the caller's, else 128 random bits in hex (empty for
     /// a lookup, which sends none).
     pub idempotency_key: String,
+    /// Photos are sent with their metadata, as they are.
+    pub keep_photo_metadata: bool,
 }
 
 /// Why the options cannot be used.
@@ -350,6 +352,18 @@ fn optional<T>(input: Input<T>, rule: Rule, issues: &mut Issues) -> Option<T> {
     }
 }
 
+/// `keepPhotoMetadata`: true only when given as true; another type is an issue.
+pub fn check_keep_photo_metadata(keep: &Input<bool>, issues: &mut Issues) -> bool {
+    match keep {
+        Input::Given(keep) => *keep,
+        Input::Absent => false,
+        Input::Wrong(_) => {
+            issues.add(Rule::KeepPhotoMetadataInvalid);
+            false
+        }
+    }
+}
+
 /// Checks the send options (all but `limits`, which the message check needs first): the
 /// plan for the exchange, or why there is none.
 pub fn check<S, F>(
@@ -371,6 +385,7 @@ pub fn check<S, F>(
     let signal = optional(o.signal, Rule::SignalInvalid, &mut issues);
     let on_progress = optional(o.on_progress, Rule::OnProgressInvalid, &mut issues);
     let key = check_key(o.idempotency_key, &mut issues);
+    let keep_photo_metadata = check_keep_photo_metadata(&o.keep_photo_metadata, &mut issues);
     match url {
         Some(url) if issues.is_empty() => Ok(Plan {
             url,
@@ -385,6 +400,7 @@ pub fn check<S, F>(
                 (None, Some(random)) => hex(&random),
                 (None, None) => return Err(Refusal::NoSecureRandom),
             },
+            keep_photo_metadata,
         }),
         _ => Err(Refusal::Invalid(issues)),
     }
@@ -808,6 +824,7 @@ mod tests {
             signal: Input::Wrong("number"),
             on_progress: Input::Wrong("string"),
             idempotency_key: t(""),
+            keep_photo_metadata: Input::Wrong("string"),
             ..options()
         };
         assert_eq!(
@@ -821,7 +838,32 @@ mod tests {
                 "options.signal.invalid",
                 "options.onProgress.invalid",
                 "options.idempotencyKey.invalid",
+                "options.keepPhotoMetadata.invalid",
             ]
+        );
+    }
+
+    #[test]
+    fn photo_metadata_is_kept_only_when_asked_for() {
+        let with = |keep: Input<bool>| OptionsInput {
+            keep_photo_metadata: keep,
+            ..options()
+        };
+        assert!(!plan(with(Input::Absent)).keep_photo_metadata);
+        assert!(!plan(with(Input::Given(false))).keep_photo_metadata);
+        assert!(plan(with(Input::Given(true))).keep_photo_metadata);
+        let mut found = Issues::default();
+        assert!(!check_keep_photo_metadata(
+            &Input::Wrong("number"),
+            &mut found
+        ));
+        assert_eq!(
+            found
+                .as_slice()
+                .iter()
+                .map(|i| i.rule.id())
+                .collect::<Vec<_>>(),
+            ["options.keepPhotoMetadata.invalid"]
         );
     }
 }

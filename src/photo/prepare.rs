@@ -102,8 +102,20 @@ pub async fn prepare_photo(
     name: &str,
     options: &PrepareOptions,
 ) -> Result<File, PrepareError> {
-    let options = options.checked()?;
-    let bitmap = decode(image).await?;
+    prepare_photo_sized(image, name, options)
+        .await
+        .map_err(|(e, _)| e)
+}
+
+/// As [`prepare_photo`]; a `TooLarge` failure comes with the size of the smallest copy
+/// tried, for the sentence that says how large it still is.
+pub async fn prepare_photo_sized(
+    image: &Blob,
+    name: &str,
+    options: &PrepareOptions,
+) -> Result<File, (PrepareError, Option<u64>)> {
+    let options = options.checked().map_err(|e| (e, None))?;
+    let bitmap = decode(image).await.map_err(|e| (e, None))?;
     let result = fit(&bitmap, &options).await;
     bitmap.close();
     let blob = result?;
@@ -111,28 +123,37 @@ pub async fn prepare_photo(
     let bag = FilePropertyBag::new();
     bag.set_type(JPEG);
     File::new_with_blob_sequence_and_options(&parts, &jpeg_name(name), &bag)
-        .map_err(|_| PrepareError::CannotConvert)
+        .map_err(|_| (PrepareError::CannotConvert, None))
 }
 
-/// Tries the attempts in order; the first within `maxBytes` wins.
-async fn fit(bitmap: &ImageBitmap, options: &PrepareOptions) -> Result<Blob, PrepareError> {
+/// Tries the attempts in order; the first within `maxBytes` wins. When none does, the
+/// smallest size reached comes with the error.
+async fn fit(
+    bitmap: &ImageBitmap,
+    options: &PrepareOptions,
+) -> Result<Blob, (PrepareError, Option<u64>)> {
     let (width, height) = (bitmap.width(), bitmap.height());
     let mut canvas: Option<(u32, OffscreenCanvas)> = None;
+    let mut smallest: Option<u64> = None;
     for attempt in attempts(width.max(height), options) {
         let (w, h) = target_size(width, height, attempt.long_edge);
         // A size step draws again; a quality step re-encodes the same drawing.
         let drawn = match canvas.take() {
             Some((edge, c)) if edge == attempt.long_edge => c,
-            _ => draw(bitmap, w, h)?,
+            _ => draw(bitmap, w, h).map_err(|e| (e, None))?,
         };
-        let blob = encode(&drawn, attempt.quality).await?;
+        let blob = encode(&drawn, attempt.quality)
+            .await
+            .map_err(|e| (e, None))?;
         let fits = options
             .max_bytes
             .is_none_or(|max| blob.size() <= max as f64);
         if fits {
             return Ok(blob);
         }
+        let size = blob.size() as u64;
+        smallest = Some(smallest.map_or(size, |s| s.min(size)));
         canvas = Some((attempt.long_edge, drawn));
     }
-    Err(PrepareError::TooLarge)
+    Err((PrepareError::TooLarge, smallest))
 }

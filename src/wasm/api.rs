@@ -6,10 +6,11 @@
 use super::errors::{issues, to_js, updox_error};
 use super::files::{encode_blob, readable};
 use super::js::get;
-use super::read::{read_file, read_limits, read_message, read_options, Content, Message};
+use super::photo::{read_photo, Photo, Read, MAX_PHOTO_BYTES};
+use super::read::{read_file, read_limits, read_message, read_options, Content, FileRead, Message};
 use super::text;
 use super::transport::{post, post_json, report, RequestOptions};
-use crate::check::limits::Limits;
+use crate::check::limits::{self, Limits};
 use crate::check::options::{self, exchange_timeout_ms, Facts, Plan, ResolvedUrl};
 use crate::check::patient::{self, Day, SENDER_ID};
 use crate::check::{self as rules, attachment, message, Ready, Request};
@@ -136,6 +137,20 @@ struct Sent {
     reason: Option<String>,
     sender: &'static str,
     idempotency_key: String,
+    attachments: Vec<AttachmentSent>,
+}
+
+/// What was sent of one attachment, in the message's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttachmentSent {
+    file_name: String,
+    mime_type: String,
+    /// Bytes sent (after metadata removal).
+    size: f64,
+    /// Metadata removed from a photo (`[]`: none, or kept); `None`: a malformed JPEG/PNG
+    /// sent as it is.
+    metadata_removed: Option<Vec<&'static str>>,
 }
 
 #[derive(Serialize)]
@@ -150,6 +165,7 @@ enum Piece {
     Json(String),
     Encoded(JsValue, u64),
     File { blob: Blob, size: u64, index: usize },
+    Photo { photo: Photo, size: u64 },
 }
 
 fn aborted(signal: Option<&AbortSignal>) -> bool {
@@ -167,6 +183,7 @@ pub async fn send_patient_direct_message(
     let o = read_options(&options, false);
     let resend = matches!(&o, Input::Given(x) if matches!(x.idempotency_key, Input::Given(_)));
     check_empty(&mut m, raw_timeout(&o), signal_of(&o).as_ref()).await;
+    let mut photos = read_photos(&mut m, &o).await;
     let facts = facts(&o);
     let request = Request::Send(core::mem::replace(&mut m.input, Input::Absent));
     let (ready, plan) = rules::prepare(&request, o, facts, today())
@@ -189,12 +206,31 @@ pub async fn send_patient_direct_message(
     let body = body::body(&valid, plan.auth.as_ref());
     let total = body.attachment_bytes as f64;
 
+    let mut sent = Vec::new();
+    for a in &valid.attachments {
+        let removed = match photos.get(a.part) {
+            Some(Some(photo)) => photo.removed(),
+            _ => Some(Vec::new()),
+        };
+        sent.push(AttachmentSent {
+            file_name: a.file_name.clone(),
+            mime_type: a.mime_type.clone(),
+            size: a.size as f64,
+            metadata_removed: removed,
+        });
+    }
     let mut pieces = Vec::new();
     let mut short = 0;
     for part in body.parts {
         let piece = match part {
             Part::Json(text) => Piece::Json(text),
             Part::Content { part, size } => match m.contents.get(part).cloned().flatten() {
+                Some(Content::Blob(_)) if photos.get(part).is_some_and(Option::is_some) => {
+                    match photos.get_mut(part).and_then(Option::take) {
+                        Some(photo) => Piece::Photo { photo, size },
+                        None => return Err(fail(SendError::cannot_prepare())),
+                    }
+                }
                 Some(Content::Encoded(text)) => Piece::Encoded(text, size),
                 Some(Content::Blob(blob)) => Piece::File {
                     blob,
@@ -207,7 +243,7 @@ pub async fn send_patient_direct_message(
         short += match &piece {
             Piece::Json(t) => t.len(),
             Piece::Encoded(t, _) => js_sys::JsString::from(t.clone()).length() as usize,
-            Piece::File { .. } => SMALL_BODY,
+            Piece::File { .. } | Piece::Photo { .. } => SMALL_BODY,
         };
         pieces.push(piece);
     }
@@ -216,7 +252,7 @@ pub async fn send_patient_direct_message(
             match p {
                 Piece::Json(t) => all.push_str(t),
                 Piece::Encoded(t, _) => all.push_str(&t.as_string().unwrap_or_default()),
-                Piece::File { .. } => {}
+                Piece::File { .. } | Piece::Photo { .. } => {}
             }
             all
         })
@@ -268,6 +304,24 @@ pub async fn send_patient_direct_message(
                         }
                         size
                     }
+                    Piece::Photo { photo, size } => {
+                        let start = done;
+                        let encoded = photo.encode(
+                            &mut |b64| {
+                                out.push(&Uint8Array::from(b64));
+                            },
+                            &mut |bytes| {
+                                report(progress, "encoding", (start + bytes) as f64, total);
+                                !aborted(signal)
+                            },
+                        );
+                        // The photo's bytes are dropped here, before the next is encoded.
+                        drop(photo);
+                        if !encoded || aborted(signal) {
+                            return Err(fail(SendError::aborted(false)));
+                        }
+                        size
+                    }
                 };
                 done += size;
                 report(progress, "encoding", done as f64, total);
@@ -311,7 +365,59 @@ pub async fn send_patient_direct_message(
         reason: result.reason,
         sender: result.sender,
         idempotency_key: key.clone(),
+        attachments: sent,
     }))
+}
+
+/// Reads each File/Blob attachment that is a JPEG or PNG within the per-file limit (its
+/// bytes say so, not its name or type) and plans the removal of its metadata unless the
+/// caller keeps it; its size becomes the size sent, which the limits apply to. A file
+/// that cannot be read becomes unreadable. By attachment place.
+async fn read_photos(
+    m: &mut Message,
+    o: &Input<OptionsInput<AbortSignal, Function>>,
+) -> Vec<Option<Photo>> {
+    let (keep, given_limits) = match o {
+        Input::Given(x) => (
+            x.keep_photo_metadata == Input::Given(true),
+            x.limits.clone(),
+        ),
+        _ => (false, Input::Absent),
+    };
+    let max = limits::resolve(&given_limits, &mut Issues::default()).max_attachment_bytes;
+    let ms = raw_timeout(o);
+    let signal = signal_of(o);
+    let mut photos = Vec::new();
+    let Input::Given(msg) = &mut m.input else {
+        return photos;
+    };
+    let Input::Given(list) = &mut msg.attachments else {
+        return photos;
+    };
+    for entry in list.iter_mut() {
+        let Input::Given(AttachmentInput::Blob { part, size, .. }) = entry else {
+            continue;
+        };
+        let Some(Some(Content::Blob(blob))) = m.contents.get(*part) else {
+            continue;
+        };
+        match read_photo(blob, *size, max, keep, ms, signal.as_ref()).await {
+            Read::Photo(photo) => {
+                *size = photo.size() as f64;
+                if photos.len() <= *part {
+                    photos.resize_with(*part + 1, || None);
+                }
+                if let Some(slot) = photos.get_mut(*part) {
+                    *slot = Some(photo);
+                }
+            }
+            Read::AsItIs => {}
+            // An abort is reported as one, after the checks.
+            Read::Unreadable if aborted(signal.as_ref()) => {}
+            Read::Unreadable => *size = f64::NAN,
+        }
+    }
+    photos
 }
 
 /// A File/Blob that could not be read as it was, at its place (`None`: the one file of
@@ -424,13 +530,20 @@ struct AttachmentOut {
     content: String,
     mime_type: String,
     file_name: String,
+    metadata_removed: Option<Vec<&'static str>>,
 }
 
-/// Base64-encodes a File or Blob into an Updox attachment object.
+/// Base64-encodes a File or Blob into an Updox attachment object; a JPEG or PNG without
+/// its metadata unless `keepPhotoMetadata` is true.
 #[wasm_bindgen(js_name = encodeAttachment)]
 pub async fn encode_attachment(file: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     text::locale_ready(&options).await;
-    let (mut input, blob, timeout) = read_file(&file, &options);
+    let FileRead {
+        mut input,
+        blob,
+        timeout_ms: timeout,
+        keep_photo_metadata,
+    } = read_file(&file, &options);
     if let (Input::Given(AttachmentInput::Blob { size, .. }), Some(b)) = (&mut input, &blob) {
         if *size == 0.0 {
             let ms = match timeout {
@@ -442,9 +555,21 @@ pub async fn encode_attachment(file: JsValue, options: JsValue) -> Result<JsValu
             }
         }
     }
-    let checked = attachment::single(&input);
     let mut found = Issues::default();
     let timeout_ms = options::check_timeout(&timeout, &mut found);
+    let keep = options::check_keep_photo_metadata(&keep_photo_metadata, &mut found);
+    let mut photo = None;
+    if let (Input::Given(AttachmentInput::Blob { size, .. }), Some(b)) = (&mut input, &blob) {
+        match read_photo(b, *size, MAX_PHOTO_BYTES, keep, timeout_ms, None).await {
+            Read::Photo(p) => {
+                *size = p.size() as f64;
+                photo = Some(p);
+            }
+            Read::AsItIs => {}
+            Read::Unreadable => *size = f64::NAN,
+        }
+    }
+    let checked = attachment::single(&input);
     let valid = match checked {
         Ok(a) if found.is_empty() => a,
         Ok(_) => return Err(updox_error(found.into(), &options, None, None)),
@@ -457,15 +582,22 @@ pub async fn encode_attachment(file: JsValue, options: JsValue) -> Result<JsValu
         return Err(updox_error(unreadable(None), &options, None, None));
     };
     let mut content = String::new();
-    let read = encode_blob(
-        &blob,
-        valid.size,
-        &mut |b64| content.push_str(core::str::from_utf8(b64).unwrap_or_default()),
-        &mut |_| true,
-        timeout_ms,
-        None,
-    )
-    .await;
+    let mut sink = |b64: &[u8]| content.push_str(core::str::from_utf8(b64).unwrap_or_default());
+    let (read, metadata_removed) = match &photo {
+        Some(p) => (p.encode(&mut sink, &mut |_| true), p.removed()),
+        None => (
+            encode_blob(
+                &blob,
+                valid.size,
+                &mut sink,
+                &mut |_| true,
+                timeout_ms,
+                None,
+            )
+            .await,
+            Some(Vec::new()),
+        ),
+    };
     if !read {
         return Err(updox_error(unreadable(None), &options, None, None));
     }
@@ -473,6 +605,7 @@ pub async fn encode_attachment(file: JsValue, options: JsValue) -> Result<JsValu
         content,
         mime_type: valid.mime_type,
         file_name: valid.file_name,
+        metadata_removed,
     }))
 }
 

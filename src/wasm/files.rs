@@ -131,3 +131,62 @@ pub async fn encode_blob(
     }
     true
 }
+
+/// `blob[start..end]` read whole within `ms` and the caller's signal: `None` when the read
+/// fails, never settles, or comes back with another length (the file changed). A range
+/// from 0 to `size` reads the Blob itself, so that a file that grew is noticed too.
+pub async fn read_range(
+    blob: &Blob,
+    start: u64,
+    end: u64,
+    size: u64,
+    ms: f64,
+    signal: Option<&AbortSignal>,
+) -> Option<Vec<u8>> {
+    let part = if start == 0 && end == size {
+        blob.clone()
+    } else {
+        blob.slice_with_f64_and_f64(start as f64, end as f64).ok()?
+    };
+    let buffer = Within::new(part.array_buffer(), ms, signal)
+        .wait()
+        .await
+        .ok()?;
+    let buffer = buffer.dyn_into::<ArrayBuffer>().ok()?;
+    if f64::from(buffer.byte_length()) != end.saturating_sub(start) as f64 {
+        return None;
+    }
+    Some(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Hands the base64 of `slices` (one file, in pieces) to `sink` in chunks of about
+/// `SLICE_BYTES`; `between(bytes_done)` runs after each chunk and returns false to stop.
+/// True when done.
+pub fn encode_slices<'a>(
+    slices: impl Iterator<Item = &'a [u8]>,
+    sink: &mut dyn FnMut(&[u8]),
+    between: &mut dyn FnMut(u64) -> bool,
+) -> bool {
+    let mut stream = crate::photo::Base64Stream::new();
+    let mut out = Vec::new();
+    let mut done = 0u64;
+    for slice in slices {
+        for chunk in slice.chunks(SLICE_BYTES) {
+            out.clear();
+            stream.push(chunk, &mut out);
+            if !out.is_empty() {
+                sink(&out);
+            }
+            done += chunk.len() as u64;
+            if !between(done) {
+                return false;
+            }
+        }
+    }
+    out.clear();
+    stream.finish(&mut out);
+    if !out.is_empty() {
+        sink(&out);
+    }
+    true
+}

@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod errors;
 pub mod files;
 mod js;
+pub mod photo;
 pub mod read;
 pub mod text;
 pub mod transport;

@@ -131,6 +131,7 @@ const OPTIONS: Shape = Shape::Object(&[
     ("auth", AUTH),
     ("allowBrowserCredentials", Shape::Plain),
     ("allowInsecureProxyUrl", Shape::Plain),
+    ("keepPhotoMetadata", Shape::Plain),
     ("signal", Shape::Own),
     ("onProgress", Shape::Own),
     ("idempotencyKey", Shape::Plain),
@@ -139,6 +140,7 @@ const FILE_OPTIONS: Shape = Shape::Object(&[
     ("fileName", Shape::Lenient),
     ("mimeType", Shape::Lenient),
     ("timeoutMs", Shape::Lenient),
+    ("keepPhotoMetadata", Shape::Lenient),
 ]);
 
 fn absent(v: &JsValue) -> bool {
@@ -240,6 +242,7 @@ struct OptionsFields {
     #[serde(with = "serde_wasm_bindgen::preserve")]
     on_progress: JsValue,
     idempotency_key: Text,
+    keep_photo_metadata: Input<bool>,
 }
 
 #[derive(DeriveDeserialize, Default)]
@@ -248,6 +251,7 @@ struct NameFields {
     file_name: Text,
     mime_type: Text,
     timeout_ms: Number,
+    keep_photo_metadata: Input<bool>,
 }
 
 fn map<A, B>(i: Input<A>, f: impl FnOnce(A) -> B) -> Input<B> {
@@ -580,16 +584,25 @@ pub fn read_options(v: &JsValue, lookup: bool) -> Input<OptionsInput<AbortSignal
         } else {
             o.idempotency_key
         },
+        keep_photo_metadata: if lookup {
+            Input::Absent
+        } else {
+            o.keep_photo_metadata
+        },
     })
 }
 
-/// `encodeAttachment`'s file and options: the file as an attachment (absent when it is no
-/// File/Blob with a size), the Blob, and `timeoutMs`. An option that cannot be read counts
-/// as absent.
-pub fn read_file(
-    file: &JsValue,
-    options: &JsValue,
-) -> (Input<AttachmentInput>, Option<Blob>, Number) {
+/// `encodeAttachment`'s file and options.
+pub struct FileRead {
+    /// The file as an attachment (absent when it is no File/Blob with a size).
+    pub input: Input<AttachmentInput>,
+    pub blob: Option<Blob>,
+    pub timeout_ms: Number,
+    pub keep_photo_metadata: Input<bool>,
+}
+
+/// `encodeAttachment`'s file and options. An option that cannot be read counts as absent.
+pub fn read_file(file: &JsValue, options: &JsValue) -> FileRead {
     let names = if is_object(options) {
         from_copy::<NameFields>(copy(options.clone(), &FILE_OPTIONS))
             .given()
@@ -606,5 +619,10 @@ pub fn read_file(
         }
         _ => (Input::Absent, None),
     };
-    (input, blob, names.timeout_ms)
+    FileRead {
+        input,
+        blob,
+        timeout_ms: names.timeout_ms,
+        keep_photo_metadata: names.keep_photo_metadata,
+    }
 }

@@ -96,7 +96,9 @@ export type ValidationRule =
   | "patientId.required"
   | "patientId.too_long"
   | "patientId.invalid_characters"
-  | "messageId.invalid";
+  | "messageId.invalid"
+  | "attachments.cannot_convert"
+  | "options.keepPhotoMetadata.invalid";
 
 /** Why a call failed, when it was not one validation issue (whose rule is then used). */
 export type OutcomeRule =
@@ -206,6 +208,11 @@ export interface Attachment {
   content: string;
   mimeType: string;
   fileName: string;
+  /**
+   * What was removed from a JPEG or PNG (`[]` when nothing was, it was kept, or the file is
+   * no photo); `null` for a malformed JPEG/PNG, encoded as it is.
+   */
+  metadataRemoved: PhotoMetadata[] | null;
 }
 
 /** A pre-encoded attachment as a caller may give it (`mimeType` defaults from the extension). */
@@ -290,6 +297,11 @@ export interface SendOptions {
   allowBrowserCredentials?: boolean;
   /** Allow a proxy URL that is neither same-origin, https: nor loopback. */
   allowInsecureProxyUrl?: boolean;
+  /**
+   * Send JPEG and PNG attachments with their metadata (location, device, time) as they are.
+   * By default it is removed; the image data is sent byte for byte either way.
+   */
+  keepPhotoMetadata?: boolean;
   /** The language of a failure's message (see `LocaleOptions`); loaded before sending. */
   locale?: Locale;
   /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
@@ -301,6 +313,8 @@ export interface EncodeAttachmentOptions {
   mimeType?: string;
   /** Each read of the file must settle within this many milliseconds (default 30000). */
   timeoutMs?: number;
+  /** Encode a JPEG or PNG with its metadata (location, device, time) as it is. */
+  keepPhotoMetadata?: boolean;
   /** The language of a failure's message (see `LocaleOptions`). */
   locale?: Locale;
   /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
@@ -322,6 +336,8 @@ export interface SendResult {
   sender: "from" | "patientDemographics";
   /** The `Idempotency-Key` the message was sent with. */
   idempotencyKey: string;
+  /** The attachments as sent, in the message's order. */
+  attachments: SentAttachment[];
 }
 
 /** Options of `checkDirectRecipient`: those of a send that apply to a lookup. */
@@ -529,6 +545,78 @@ export declare function getDeliveryStatus(
   messageId: number,
   options: GetDeliveryStatusOptions,
 ): Promise<DeliveryStatus>;
+// ---- Photos ----
+
+/** A metadata block of a photo, by the name `metadataRemoved` and `metadata` use. */
+export type PhotoMetadata =
+  | "gps"
+  | "exif"
+  | "xmp"
+  | "iptc"
+  | "comment"
+  | "text"
+  | "time"
+  | "mpf"
+  | "trailer"
+  | "other";
+
+/** One attachment as it was sent. */
+export interface SentAttachment {
+  fileName: string;
+  mimeType: string;
+  /** Bytes sent (after metadata removal; what the limits applied to). */
+  size: number;
+  /** As `Attachment.metadataRemoved`; `[]` for a pre-encoded attachment. */
+  metadataRemoved: PhotoMetadata[] | null;
+}
+
+/** What `inspectAttachment` resolves with. */
+export interface AttachmentInspection {
+  /** The MIME type sniffed from the bytes (`"application/octet-stream"` when unknown). */
+  type: string;
+  /** A photo type (JPEG, PNG, HEIC, WebP, …). */
+  isPhoto: boolean;
+  /** Pixel size as displayed (orientation applied), where known. */
+  width: number | null;
+  height: number | null;
+  /** GPS coordinates are present (EXIF or XMP). */
+  hasLocation: boolean;
+  /** The metadata blocks present. */
+  metadata: PhotoMetadata[];
+  /** False for types clinics rarely open (HEIC/HEIF, …): offer `preparePhoto`. */
+  viewableByClinics: boolean;
+}
+
+/** Options of `preparePhoto`. */
+export interface PreparePhotoOptions {
+  /** Longest side of the copy in pixels (default 2048; never scaled up). */
+  maxLongEdge?: number;
+  /** Most bytes the copy may have; quality, then size, are lowered in steps to fit. */
+  maxBytes?: number;
+  /** JPEG quality to start from, in (0, 1] (default 0.85). */
+  quality?: number;
+  /** The language of a failure's message (see `LocaleOptions`). */
+  locale?: Locale;
+  /** Sentences of the portal's own, by rule id (see `LocaleOptions`). */
+  messages?: Partial<Record<RuleId, string>>;
+}
+
+/** Describes a File or Blob from its bytes (never its name or `type`). */
+export declare function inspectAttachment(
+  file: File | Blob,
+  options?: LocaleOptions | null,
+): Promise<AttachmentInspection>;
+
+/**
+ * An upright JPEG copy of a photo, without metadata, within `maxLongEdge` and `maxBytes`,
+ * named like the original with `.jpg`. Rejects with a validation `UpdoxError`: rule
+ * `attachments.cannot_convert` where the browser cannot decode the file (HEIC outside
+ * Safari), `attachments.too_large` when even the smallest copy is over `maxBytes`,
+ * `attachments.invalid` for options out of range.
+ */
+export declare function preparePhoto(file: File | Blob, options?: PreparePhotoOptions | null): Promise<File>;
+
+// ---- end of photos ----
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
@@ -538,9 +626,11 @@ export interface InitOutput {
     readonly defaultLimits: () => any;
     readonly encodeAttachment: (a: any, b: any) => any;
     readonly getDeliveryStatus: (a: any, b: any) => any;
+    readonly inspectAttachment: (a: any, b: any) => any;
     readonly isValidDirectAddress: (a: any) => number;
     readonly loadLocale: (a: any) => any;
     readonly patientSender: (a: any, b: any) => [number, number, number, number];
+    readonly preparePhoto: (a: any, b: any) => any;
     readonly sendPatientDirectMessage: (a: any, b: any) => any;
     readonly updoxResponseCodes: () => any;
     readonly validatePatientDirectMessage: (a: any, b: any, c: any) => any;
