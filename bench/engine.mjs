@@ -235,7 +235,7 @@ async function caseProfile(engine, origin, config, log) {
 
 /** The module's files as the unbundled page loads them, and what each is. */
 const FILES = {
-  'text.js': 'glue',
+  'en.js': 'glue',
   'updox_error.js': 'glue',
   'locales.js': 'glue',
   'updox_direct_core.js': 'glue',

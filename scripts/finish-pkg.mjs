@@ -115,9 +115,11 @@ await bundle.write({
 await bundle.close();
 const bundled = readFileSync(join(PKG, ENTRY), 'utf8');
 writeFileSync(join(PKG, ENTRY), `${ENTRY_MARK}: the crate's glue (wasm-bindgen) and its JavaScript snippets, bundled.\n${bundled}`);
-for (const file of readdirSync(join(ROOT, 'js', 'locales'))) {
+// English is built into the entry; every other locale is a chunk of its own.
+for (const file of readdirSync(join(ROOT, 'js', 'locales')).filter((f) => f !== 'en.js')) {
   if (!existsSync(join(PKG, 'locales', file))) fail(`pkg/locales/${file} was not written`);
 }
+if (existsSync(join(PKG, 'locales', 'en.js'))) fail('English was split from the entry');
 
 // The public types, then the glue's declarations of init/initSync (from `InitInput` on).
 const glueTypes = readFileSync(join(WORK, 'updox_direct_core.d.ts'), 'utf8');

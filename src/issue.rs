@@ -2,7 +2,7 @@
 //! field path without indexes, a dot, and the rule in snake_case) and the Updox code it
 //! corresponds to. An issue is a rule found broken at one field, with the numbers its
 //! sentence needs; the sentences themselves, in each language, are the JavaScript side's
-//! (js/text.js, js/locales/), so that they never repeat the value entered (PHI).
+//! (js/locales/en.js, js/locales/), so that they never repeat the value entered (PHI).
 
 use crate::prelude::*;
 /// Updox's code for an invalid Direct address.

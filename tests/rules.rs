@@ -89,8 +89,8 @@ fn ids_are_unique() {
 
 #[test]
 fn every_rule_has_an_english_sentence() {
-    let keys = js_keys(&read("js/text.js"), "export const EN = {\n");
-    assert_same("js/text.js (English)", &keys, &code_ids());
+    let keys = js_keys(&read("js/locales/en.js"), "export const EN = {\n");
+    assert_same("js/locales/en.js (English)", &keys, &code_ids());
 }
 
 #[test]

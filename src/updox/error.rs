@@ -62,7 +62,7 @@ impl Delivery {
 macro_rules! outcomes {
     ($($name:ident $id:literal;)*) => {
         /// Every rule a failed call can report besides the validation rules: the outcome
-        /// of a send. Each has a sentence in every locale (js/text.js, js/locales/).
+        /// of a send. Each has a sentence in every locale (js/locales/en.js, js/locales/).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Outcome {
             $($name,)*

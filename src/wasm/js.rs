@@ -15,7 +15,7 @@ extern "C" {
     pub fn new(message: &str, details: &JsValue) -> UpdoxErrorClass;
 }
 
-#[wasm_bindgen(module = "/js/text.js")]
+#[wasm_bindgen(module = "/js/locales/en.js")]
 extern "C" {
     /// The English sentences, by rule id: built in.
     #[wasm_bindgen(thread_local_v2, js_name = EN)]

@@ -1,6 +1,6 @@
 //! Sentences by rule id, in the caller's locale: the caller's `messages[rule]` when it is
 //! text, else the built-in sentence of `locale` (once loaded), else English. English is
-//! built in (js/text.js, bundled); other locales are data modules loaded on demand
+//! built in (js/locales/en.js, bundled); other locales are data modules loaded on demand
 //! (`loadLocale`), so that English-only pages never download them.
 
 use super::js::{get, import_locale, EN};

@@ -1,5 +1,5 @@
 // docs/rules.md lists every rule with the sentences the package ships: it must be exactly
-// what scripts/rules-doc.mjs writes from js/text.js and js/locales/es.js (the ids themselves
+// what scripts/rules-doc.mjs writes from js/locales/en.js and js/locales/es.js (the ids themselves
 // are checked against the Rust tables by tests/rules.rs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -5,7 +5,7 @@
 // sentence against the delivery reported, in the browsers. Here: the two languages agree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EN } from '../../js/text.js';
+import { EN } from '../../js/locales/en.js';
 import ES from '../../js/locales/es.js';
 
 const OUTCOME = /^(validation|timeout|network|aborted|protocol|browser|http|proxy|updox)(\.|$)/;

@@ -4,7 +4,7 @@
 // locale picks the language. The rule ids are the core's (src/delivery.rs, tested natively).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EN } from '../../js/text.js';
+import { EN } from '../../js/locales/en.js';
 import ES from '../../js/locales/es.js';
 import { DELIVERY_STATES } from '../../server/proxy/delivery-state.mjs';
 

@@ -1,6 +1,6 @@
 // Every sentence the module shows a patient in English, by rule id: data, built into the
-// module (src/wasm/text.rs looks sentences up here by rule id; other locales are modules in
-// locales/, loaded on demand). Placeholders: {max} (a count), {maxSize} and {actualSize}
+// module (src/wasm/text.rs looks sentences up here by rule id; the other locales beside this
+// file are loaded on demand). Placeholders: {max} (a count), {maxSize} and {actualSize}
 // (bytes, as "2.5 MB"), {seconds}. Sentences never repeat what was typed.
 
 export const EN = {
